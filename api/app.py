@@ -1,0 +1,116 @@
+"""The Starlette application factory and its lifespan."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from api import web
+from api.http import JSONResponse, error_body, error_response
+from api.openapi import openapi_document
+from api.routes_v1 import api
+from api.state import AppState
+from catalog.filestore import FileStore
+from core.db import make_engine, make_session_factory
+from core.errors import ShuduError
+from core.settings import Settings
+
+log = logging.getLogger("shudu")
+
+HERE = Path(__file__).parent
+SESSION_COOKIE = "shudu_session"
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+async def _shudu_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ShuduError)
+    if _is_api(request):
+        return error_response(exc)
+    return web.error_page(request, exc.status_code, exc.message)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    messages = {404: "No such page or API route", 405: "Method not allowed here"}
+    message = messages.get(exc.status_code, str(exc.detail))
+    if _is_api(request):
+        body = {"error": {"code": f"http_{exc.status_code}", "message": message, "details": {}}}
+        return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+    return web.error_page(request, exc.status_code, message)
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    error = ShuduError("Internal error; it has been logged")
+    if _is_api(request):
+        return JSONResponse(error_body(error), status_code=500)
+    return HTMLResponse("Internal error", status_code=500)
+
+
+async def _openapi(request: Request) -> Response:
+    return JSONResponse(openapi_document(api, request.app.state.shudu.settings.base_url))
+
+
+def create_app(settings: Settings, *, sessions: sessionmaker[Session] | None = None) -> Starlette:
+    """Build the app; the database schema must already be current (``shudu db upgrade``).
+
+    ``sessions`` lets tests hand in a factory bound to a connection they roll back.
+    """
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        engine = None
+        factory = sessions
+        if factory is None:
+            engine = make_engine(settings.database_url)
+            factory = make_session_factory(engine)
+        app.state.shudu = AppState(
+            settings=settings, sessions=factory, files=FileStore(settings.files_dir)
+        )
+        try:
+            yield
+        finally:
+            if engine is not None:
+                engine.dispose()
+
+    routes = [
+        Route("/api/v1/openapi.json", _openapi, methods=["GET"]),
+        *api.routes(),
+        *web.routes(),
+        Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+    ]
+    middleware = [
+        Middleware(
+            SessionMiddleware,
+            secret_key=str(settings.secret_key),
+            session_cookie=SESSION_COOKIE,
+            https_only=settings.base_url.startswith("https://"),
+            same_site="lax",
+            max_age=14 * 24 * 3600,
+        )
+    ]
+    return Starlette(
+        routes=routes,
+        middleware=middleware,
+        lifespan=lifespan,
+        exception_handlers={
+            ShuduError: _shudu_error,
+            HTTPException: _http_error,
+            Exception: _unexpected,
+        },
+    )

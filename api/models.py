@@ -1,0 +1,12 @@
+"""Every table of every package, imported so that one metadata knows them all (for Alembic)."""
+
+from __future__ import annotations
+
+import catalog.models
+import core.identity.models
+import core.outbox
+from core.db import Base
+
+metadata = Base.metadata
+
+__all__ = ["catalog", "core", "metadata"]

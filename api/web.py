@@ -1,0 +1,125 @@
+"""Server-rendered pages for people: home, dataset page, login, and API tokens.
+
+Every form carries the session's CSRF token; every template is autoescaped.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+from starlette.templating import Jinja2Templates
+
+from api.auth import CSRF_FORM_FIELD, check_csrf, csrf_token
+from api.representations import dataset_json
+from api.state import app_state, in_transaction
+from catalog.services import DatasetService
+from core.errors import NotAuthenticated, ShuduError
+from core.identity.principal import Principal
+from core.identity.services import TokenService, UserService
+
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+templates.env.globals["csrf_field"] = CSRF_FORM_FIELD
+
+
+def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
+    context = {"csrf": csrf_token(request), "user_email": request.session.get("email"), **context}
+    return templates.TemplateResponse(request, name, context, status_code=status)
+
+
+def error_page(request: Request, status: int, message: str) -> Response:
+    return render(request, "error.html", {"status": status, "message": message}, status)
+
+
+async def _form(request: Request) -> dict[str, str]:
+    form = await request.form(max_files=0, max_fields=20, max_part_size=64 * 1024)
+    values = {k: v for k, v in form.items() if isinstance(v, str)}
+    check_csrf(request, values.get(CSRF_FORM_FIELD))
+    return values
+
+
+async def home(request: Request) -> Response:
+    base_url = app_state(request).settings.base_url
+
+    def work(session: Session, principal: Principal) -> dict[str, Any]:
+        rows, total = DatasetService(session, principal).page(limit=30)
+        return {"datasets": [dataset_json(d, base_url) for d in rows], "total": total}
+
+    return render(request, "home.html", await in_transaction(request, work))
+
+
+async def dataset_page(request: Request) -> Response:
+    name = request.path_params["name"]
+    base_url = app_state(request).settings.base_url
+
+    def work(session: Session, principal: Principal) -> dict[str, Any]:
+        return {"dataset": dataset_json(DatasetService(session, principal).get(name), base_url)}
+
+    return render(request, "dataset.html", await in_transaction(request, work))
+
+
+async def login(request: Request) -> Response:
+    if request.method == "GET":
+        return render(request, "login.html", {"error": None})
+    form = await _form(request)
+    email, password = form.get("email", ""), form.get("password", "")
+
+    def work(session: Session, _: Principal) -> tuple[str, str]:
+        user = UserService(session).authenticate(email, password)
+        return str(user.id), user.email
+
+    try:
+        user_id, user_email = await in_transaction(request, work)
+    except NotAuthenticated as exc:
+        return render(request, "login.html", {"error": exc.message}, status=401)
+    # A fresh session on login (no fixation): drop whatever the cookie carried before.
+    request.session.clear()
+    request.session.update({"user_id": user_id, "email": user_email})
+    return RedirectResponse("/account/tokens", status_code=303)
+
+
+async def logout(request: Request) -> Response:
+    await _form(request)
+    request.session.clear()
+    return RedirectResponse("/", status_code=303)
+
+
+async def tokens_page(request: Request) -> Response:
+    if not request.session.get("user_id"):
+        return RedirectResponse("/login", status_code=303)
+    created: str | None = None
+    form = await _form(request) if request.method == "POST" else None
+
+    def work(session: Session, principal: Principal) -> dict[str, Any]:
+        nonlocal created
+        if principal.user_id is None:
+            raise NotAuthenticated("Log in first")
+        tokens = TokenService(session)
+        if form is not None:
+            user = UserService(session).get(principal.user_id)
+            days = int(form["days"]) if form.get("days", "").isdigit() else 90
+            issued = tokens.create(
+                user, name=form.get("name", ""), can_write=form.get("write") == "on", days=days
+            )
+            created = issued.secret
+        return {"tokens": tokens.list_for(principal.user_id)}
+
+    try:
+        context = await in_transaction(request, work)
+    except ShuduError as exc:
+        return error_page(request, exc.status_code, exc.message)
+    return render(request, "tokens.html", {**context, "created": created})
+
+
+def routes() -> list[Route]:
+    return [
+        Route("/", home, methods=["GET"]),
+        Route("/dataset/{name}", dataset_page, methods=["GET"]),
+        Route("/login", login, methods=["GET", "POST"]),
+        Route("/logout", logout, methods=["POST"]),
+        Route("/account/tokens", tokens_page, methods=["GET", "POST"]),
+    ]

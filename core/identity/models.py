@@ -1,0 +1,121 @@
+"""Identity tables."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+
+from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.clock import utcnow
+from core.db import Base, new_id
+
+
+class OrgKind(enum.StrEnum):
+    DEPARTMENT = "department"  # publishes datasets
+    ENTERPRISE = "enterprise"  # licenses data
+    EXCHANGE = "exchange"  # runs the exchange; its reviewers do compliance review
+    REGULATOR = "regulator"  # supervises; reads the whole transaction log
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"  # manages the organization's members and everything the org may do
+    PUBLISHER = "publisher"  # department staff: create and publish datasets
+    MEMBER = "member"  # enterprise staff: apply for licensed data, manage clients
+    REVIEWER = "reviewer"  # exchange compliance staff
+    REGULATOR = "regulator"  # supervising authority staff
+
+
+# Which roles make sense in which kind of organization (least privilege: nothing else).
+ROLES_BY_KIND: dict[OrgKind, frozenset[Role]] = {
+    OrgKind.DEPARTMENT: frozenset({Role.ADMIN, Role.PUBLISHER}),
+    OrgKind.ENTERPRISE: frozenset({Role.ADMIN, Role.MEMBER}),
+    OrgKind.EXCHANGE: frozenset({Role.ADMIN, Role.REVIEWER}),
+    OrgKind.REGULATOR: frozenset({Role.ADMIN, Role.REGULATOR}),
+}
+
+
+def _enum(cls: type[enum.StrEnum], name: str) -> Enum:
+    # Stored as plain strings with a CHECK constraint: portable, and readable in SQL.
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=20,
+        values_callable=lambda e: [m.value for m in e],
+    )
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(Text)
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class Organization(Base):
+    __tablename__ = "organizations"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    kind: Mapped[OrgKind] = mapped_column(_enum(OrgKind, "org_kind"))
+    title_zh: Mapped[str] = mapped_column(String(200), default="")
+    title_en: Mapped[str] = mapped_column(String(200), default="")
+    description_zh: Mapped[str] = mapped_column(Text, default="")
+    description_en: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="organization", cascade="all, delete-orphan"
+    )
+
+
+class Membership(Base):
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("user_id", "organization_id", "role"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[Role] = mapped_column(_enum(Role, "member_role"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="memberships")
+    organization: Mapped[Organization] = relationship(back_populates="memberships", lazy="joined")
+
+
+class ApiToken(Base):
+    """A personal API token. Only a SHA-256 of the secret is kept; the secret is shown once."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(100), default="")
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(
+        String(16)
+    )  # shown in lists so people can tell tokens apart
+    can_write: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_used_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    user: Mapped[User] = relationship(lazy="joined")

@@ -1,0 +1,82 @@
+"""Who is calling, and what that lets them do. Built once per request, then read-only."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from core.identity.models import OrgKind, Role, User
+
+
+@dataclass(frozen=True, slots=True)
+class OrgRole:
+    organization_id: uuid.UUID
+    organization_name: str
+    kind: OrgKind
+    role: Role
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The caller. ``user_id`` is None for anonymous callers."""
+
+    user_id: uuid.UUID | None = None
+    email: str | None = None
+    is_admin: bool = False
+    roles: tuple[OrgRole, ...] = ()
+    # A read-only token keeps a person from writing even where their roles would allow it.
+    can_write: bool = False
+    via: str = "anonymous"  # "session", "token", "anonymous"
+
+    @classmethod
+    def anonymous(cls) -> Principal:
+        return cls()
+
+    @classmethod
+    def for_user(cls, user: User, *, can_write: bool, via: str) -> Principal:
+        roles = tuple(
+            OrgRole(m.organization_id, m.organization.name, m.organization.kind, m.role)
+            for m in user.memberships
+        )
+        return cls(
+            user_id=user.id,
+            email=user.email,
+            is_admin=user.is_admin,
+            roles=roles,
+            can_write=can_write,
+            via=via,
+        )
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.user_id is not None
+
+    def _has(self, kind: OrgKind, role: Role) -> bool:
+        return any(r.kind is kind and r.role in (role, Role.ADMIN) for r in self.roles)
+
+    @property
+    def is_reviewer(self) -> bool:
+        return self._has(OrgKind.EXCHANGE, Role.REVIEWER)
+
+    @property
+    def is_regulator(self) -> bool:
+        return self._has(OrgKind.REGULATOR, Role.REGULATOR)
+
+    @property
+    def sees_everything(self) -> bool:
+        """Reviewers, regulators and admins may see closed datasets and drafts (DESIGN.md §2)."""
+        return self.is_admin or self.is_reviewer or self.is_regulator
+
+    @property
+    def publisher_org_ids(self) -> frozenset[uuid.UUID]:
+        """Departments whose datasets this caller may create and edit."""
+        return frozenset(
+            r.organization_id
+            for r in self.roles
+            if r.kind is OrgKind.DEPARTMENT and r.role in (Role.PUBLISHER, Role.ADMIN)
+        )
+
+    def admin_of(self, organization_id: uuid.UUID) -> bool:
+        return self.is_admin or any(
+            r.organization_id == organization_id and r.role is Role.ADMIN for r in self.roles
+        )

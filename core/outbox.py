@@ -1,0 +1,48 @@
+"""The transactional outbox (DESIGN.md §4).
+
+A change to the catalog writes an :class:`OutboxEvent` in the same transaction, so the search
+index (and anything else that follows the database) can never miss a committed change nor see
+one that was rolled back. Consumers drain events in id order, idempotently, with retries.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, Integer, String, Text, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from core.clock import utcnow
+from core.db import Base
+
+
+class OutboxEvent(Base):
+    __tablename__ = "outbox_events"
+
+    # BigInteger on PostgreSQL, INTEGER PRIMARY KEY (rowid) on SQLite: a strictly growing order.
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    topic: Mapped[str] = mapped_column(String(50), index=True)
+    key: Mapped[str] = mapped_column(String(200))
+    payload: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    processed_at: Mapped[datetime | None] = mapped_column(default=None, index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+def emit(session: Session, topic: str, key: str, payload: dict[str, Any] | None = None) -> None:
+    session.add(OutboxEvent(topic=topic, key=key, payload=payload or {}))
+
+
+def pending(session: Session, topic: str, limit: int = 100) -> list[OutboxEvent]:
+    return list(
+        session.scalars(
+            select(OutboxEvent)
+            .where(OutboxEvent.topic == topic, OutboxEvent.processed_at.is_(None))
+            .order_by(OutboxEvent.id)
+            .limit(limit)
+        )
+    )

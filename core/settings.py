@@ -1,0 +1,120 @@
+"""Settings from ``SHUDU_*`` environment variables (DESIGN.md §9).
+
+A missing or malformed value stops start-up with a :class:`ConfigError` that names the
+variable. The secret key, when not given, is generated once and kept in the data dir so
+that sessions survive restarts.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from starlette.config import Config
+from starlette.datastructures import Secret
+
+from core.errors import ConfigError
+
+DEFAULT_MAX_UPLOAD_BYTES = 2 * 1024**3
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    search_url: str | None
+    base_url: str
+    secret_key: Secret
+    max_upload_bytes: int
+
+    @property
+    def files_dir(self) -> Path:
+        return self.data_dir / "files"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def _positive_int(name: str, raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number of bytes, got {raw!r}") from None
+    if value <= 0:
+        raise ConfigError(f"{name} must be positive, got {value}")
+    return value
+
+
+def _http_url(name: str, raw: str) -> str:
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(
+            f"{name} must be an http(s) URL such as http://127.0.0.1:9200, got {raw!r}"
+        )
+    return raw.rstrip("/")
+
+
+def _database_url(name: str, raw: str) -> str:
+    scheme = raw.split(":", 1)[0]
+    if scheme in ("postgres", "postgresql"):
+        # The psycopg 3 driver is the one we ship; accept the common spellings.
+        return "postgresql+psycopg" + raw[len(scheme) :]
+    if scheme in ("sqlite", "postgresql+psycopg"):
+        return raw
+    raise ConfigError(f"{name} must be a sqlite:/// or postgresql:// URL, got scheme {scheme!r}")
+
+
+def _secret_key(data_dir: Path, given: str | None) -> Secret:
+    if given is not None:
+        if len(given) < 32:
+            raise ConfigError("SHUDU_SECRET_KEY must be at least 32 characters long")
+        return Secret(given)
+    key_file = data_dir / "secret_key"
+    if key_file.exists():
+        return Secret(key_file.read_text().strip())
+    key = secrets.token_urlsafe(48)
+    # Created with 0600 so that only the service account can read it.
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return Secret(key)
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read and check every setting; raise ConfigError naming the first bad one."""
+    config = Config(environ=dict(os.environ if environ is None else environ))
+    data_dir = Path(config("SHUDU_DATA_DIR", default=".data")).expanduser().resolve()
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"SHUDU_DATA_DIR {str(data_dir)!r} cannot be created: {exc}") from exc
+
+    raw_db = config("SHUDU_DATABASE_URL", default=None)
+    database_url = (
+        f"sqlite:///{data_dir / 'shudu.db'}"
+        if raw_db is None
+        else _database_url("SHUDU_DATABASE_URL", raw_db)
+    )
+    raw_search = config("SHUDU_SEARCH_URL", default=None)
+    search_url = None if not raw_search else _http_url("SHUDU_SEARCH_URL", raw_search)
+    base_url = _http_url(
+        "SHUDU_BASE_URL", config("SHUDU_BASE_URL", default="http://127.0.0.1:8000")
+    )
+    max_upload = _positive_int(
+        "SHUDU_MAX_UPLOAD_BYTES",
+        config("SHUDU_MAX_UPLOAD_BYTES", default=str(DEFAULT_MAX_UPLOAD_BYTES)),
+    )
+    secret_key = _secret_key(data_dir, config("SHUDU_SECRET_KEY", default=None))
+    return Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        search_url=search_url,
+        base_url=base_url,
+        secret_key=secret_key,
+        max_upload_bytes=max_upload,
+    )

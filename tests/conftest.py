@@ -1,0 +1,125 @@
+"""Test fixtures: one database per test session, one rolled-back transaction per test.
+
+The lane is chosen by ``SHUDU_TEST_DB``: ``sqlite`` (default, a WAL file in a temp dir) or
+``postgres`` (the server ``scripts/services.sh`` started; ``SHUDU_TEST_PG_URL``). With
+``CI=true`` a missing server is a failure, never a skip.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Connection, create_engine, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.testclient import TestClient
+
+from api.app import create_app
+from api.migrations import upgrade
+from catalog.filestore import FileStore
+from core.db import make_engine
+from core.settings import Settings, load_settings
+
+IN_CI = os.environ.get("CI") == "true"
+LANE = os.environ.get("SHUDU_TEST_DB", "sqlite")
+DB_FIXTURES = {"engine", "connection", "session", "client", "db_url"}
+
+
+def pytest_report_header() -> str:
+    return f"shudu lane: {LANE}"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Tests that touch the database are marked, so the PostgreSQL lane can select them.
+    for item in items:
+        if DB_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.database)
+
+
+def _need(var: str) -> str:
+    value = os.environ.get(var)
+    if not value:
+        message = f"{var} is not set: start the servers with scripts/services.sh up"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    return value
+
+
+def fresh_database_url(tmp_dir: Path, name: str) -> str:
+    """A brand-new empty database for this lane."""
+    if LANE == "sqlite":
+        return f"sqlite:///{tmp_dir / (name + '.db')}"
+    if LANE != "postgres":
+        raise pytest.UsageError(f"SHUDU_TEST_DB must be sqlite or postgres, not {LANE!r}")
+    server = make_url(_need("SHUDU_TEST_PG_URL"))
+    db_name = f"t_{name}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{db_name}"'))
+    admin.dispose()
+    return server.set(database=db_name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    return fresh_database_url(tmp_path_factory.mktemp("db"), worker)
+
+
+@pytest.fixture(scope="session")
+def engine(db_url: str) -> Iterator[Engine]:
+    engine = make_engine(db_url)
+    upgrade(engine)  # the migrations themselves are under test here
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def connection(engine: Engine) -> Iterator[Connection]:
+    with engine.connect() as conn:
+        outer = conn.begin()
+        yield conn
+        outer.rollback()
+
+
+@pytest.fixture
+def sessions(connection: Connection) -> sessionmaker[Session]:
+    # Each commit inside the code under test releases a SAVEPOINT; the outer rollback undoes all.
+    return sessionmaker(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+
+
+@pytest.fixture
+def session(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    with sessions() as s:
+        yield s
+
+
+@pytest.fixture
+def settings(tmp_path: Path, db_url: str) -> Settings:
+    return load_settings(
+        {
+            "SHUDU_DATA_DIR": str(tmp_path / "data"),
+            "SHUDU_DATABASE_URL": db_url,
+            "SHUDU_BASE_URL": "http://testserver",
+            "SHUDU_MAX_UPLOAD_BYTES": str(256 * 1024),
+        }
+    )
+
+
+@pytest.fixture
+def files(settings: Settings) -> FileStore:
+    return FileStore(settings.files_dir)
+
+
+@pytest.fixture
+def client(settings: Settings, sessions: sessionmaker[Session]) -> Iterator[TestClient]:
+    app = create_app(settings, sessions=sessions)
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
