@@ -8,13 +8,12 @@ The lane is chosen by ``SHUDU_TEST_DB``: ``sqlite`` (default, a WAL file in a te
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Connection, create_engine, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy import Connection
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.testclient import TestClient
 
@@ -23,9 +22,8 @@ from api.migrations import upgrade
 from catalog.filestore import FileStore
 from core.db import make_engine
 from core.settings import Settings, load_settings
+from tests.support import LANE, fresh_database_url
 
-IN_CI = os.environ.get("CI") == "true"
-LANE = os.environ.get("SHUDU_TEST_DB", "sqlite")
 DB_FIXTURES = {"engine", "connection", "session", "client", "db_url"}
 
 
@@ -38,31 +36,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if DB_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.database)
-
-
-def _need(var: str) -> str:
-    value = os.environ.get(var)
-    if not value:
-        message = f"{var} is not set: start the servers with scripts/services.sh up"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
-    return value
-
-
-def fresh_database_url(tmp_dir: Path, name: str) -> str:
-    """A brand-new empty database for this lane."""
-    if LANE == "sqlite":
-        return f"sqlite:///{tmp_dir / (name + '.db')}"
-    if LANE != "postgres":
-        raise pytest.UsageError(f"SHUDU_TEST_DB must be sqlite or postgres, not {LANE!r}")
-    server = make_url(_need("SHUDU_TEST_PG_URL"))
-    db_name = f"t_{name}_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{db_name}"'))
-    admin.dispose()
-    return server.set(database=db_name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")

@@ -24,7 +24,9 @@ def make_user(session: Session, *, admin: bool = False, email: str | None = None
     )
 
 
-def make_org(session: Session, kind: OrgKind = OrgKind.DEPARTMENT, name: str | None = None) -> Organization:
+def make_org(
+    session: Session, kind: OrgKind = OrgKind.DEPARTMENT, name: str | None = None
+) -> Organization:
     return OrganizationService(session).create(
         name or f"org-{next(_seq)}", kind, title_zh="测试机构", title_en="Test organization"
     )
@@ -50,9 +52,7 @@ def make_theme(session: Session, code: str = "transport") -> None:
     ThemeService(session).ensure(code, "交通", "Transport")
 
 
-def make_dataset(
-    session: Session, org: Organization, publisher: User, **overrides: Any
-) -> Dataset:
+def make_dataset(session: Session, org: Organization, publisher: User, **overrides: Any) -> Dataset:
     n = next(_seq)
     fields: dict[str, Any] = {
         "name": f"dataset-{n}",

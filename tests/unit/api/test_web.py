@@ -34,7 +34,8 @@ def test_login_requires_csrf_and_the_right_password(client: TestClient, session:
     session.commit()
     client.get("/login")
     forged = client.post("/login", data={"email": user.email, "password": PASSWORD})
-    assert forged.status_code == 403 and "CSRF" in forged.text
+    assert forged.status_code == 403
+    assert "CSRF" in forged.text
     page = client.get("/login")
     wrong = client.post(
         "/login", data={"email": user.email, "password": "nope", "csrf_token": _csrf(page.text)}
@@ -55,9 +56,11 @@ def test_session_api_writes_need_the_csrf_header(client: TestClient, session: Se
     assert client.get("/api/v1/me").json()["authenticated_by"] == "session"
     url = f"/api/v1/datasets/{dataset.name}"
     refused = client.patch(url, json={"version": "5"})
-    assert refused.status_code == 403 and "CSRF" in refused.json()["error"]["message"]
+    assert refused.status_code == 403
+    assert "CSRF" in refused.json()["error"]["message"]
     accepted = client.patch(url, json={"version": "5"}, headers={"X-CSRF-Token": token})
-    assert accepted.status_code == 200 and accepted.json()["version"] == "5"
+    assert accepted.status_code == 200
+    assert accepted.json()["version"] == "5"
 
 
 def test_token_page_shows_a_new_token_once(client: TestClient, session: Session) -> None:
@@ -69,10 +72,14 @@ def test_token_page_shows_a_new_token_once(client: TestClient, session: Session)
     )
     secret = re.search(r'<code id="new-token">([^<]+)</code>', created.text)
     assert secret is not None
-    assert "<script>x</script>" not in created.text and "&lt;script&gt;" in created.text
-    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret.group(1)}"}).json()[
-        "email"
-    ] == user.email
+    assert "<script>x</script>" not in created.text
+    assert "&lt;script&gt;" in created.text
+    assert (
+        client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret.group(1)}"}).json()[
+            "email"
+        ]
+        == user.email
+    )
     assert secret.group(1) not in client.get("/account/tokens").text
 
 
@@ -85,7 +92,8 @@ def test_pages_render_and_escape(client: TestClient, session: Session) -> None:
     )
     session.commit()
     page = client.get(f"/dataset/{dataset.name}")
-    assert page.status_code == 200 and "&lt;b&gt;公交&lt;/b&gt;" in page.text
+    assert page.status_code == 200
+    assert "&lt;b&gt;公交&lt;/b&gt;" in page.text
     home: Any = client.get("/")
     assert dataset.name in home.text
     assert client.get("/dataset/no-such-thing").status_code == 404

@@ -34,7 +34,9 @@ def world(session: Session) -> dict[str, Any]:
     }
 
 
-def _service(session: Session, world: dict[str, Any], who: str, write: bool = True) -> DatasetService:
+def _service(
+    session: Session, world: dict[str, Any], who: str, write: bool = True
+) -> DatasetService:
     return DatasetService(session, principal_of(world[who], write=write))
 
 
@@ -72,7 +74,9 @@ def test_only_the_owning_publisher_edits(session: Session, world: dict[str, Any]
 def test_history_records_each_change(session: Session, world: dict[str, Any]) -> None:
     service = _service(session, world, "publisher")
     name = world["draft"]
-    service.update(name, DatasetUpdate.model_validate({"version": "2.0", "keywords": ["公交", "bus"]}))
+    service.update(
+        name, DatasetUpdate.model_validate({"version": "2.0", "keywords": ["公交", "bus"]})
+    )
     service.update(name, DatasetUpdate.model_validate({"version": "2.0"}))  # no change, no entry
     service.publish(name)
     service.withdraw(name)
@@ -82,7 +86,8 @@ def test_history_records_each_change(session: Session, world: dict[str, Any]) ->
     assert history[1].changes["keywords"] == [[], ["bus", "公交"]]
     assert history[2].changes == {"state": ["draft", "published"]}
     dataset = service.get(name)
-    assert dataset.state is DatasetState.WITHDRAWN and dataset.issued is not None
+    assert dataset.state is DatasetState.WITHDRAWN
+    assert dataset.issued is not None
 
 
 def test_state_machine_refuses_illegal_moves(session: Session, world: dict[str, Any]) -> None:

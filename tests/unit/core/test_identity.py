@@ -48,12 +48,16 @@ def test_principal_roles(session: Session) -> None:
     publisher = principal_of(make_member(session, department, Role.PUBLISHER))
     assert publisher.publisher_org_ids == {department.id}
     assert not publisher.sees_everything
-    reviewer = principal_of(make_member(session, make_org(session, OrgKind.EXCHANGE), Role.REVIEWER))
+    reviewer = principal_of(
+        make_member(session, make_org(session, OrgKind.EXCHANGE), Role.REVIEWER)
+    )
     regulator = principal_of(
         make_member(session, make_org(session, OrgKind.REGULATOR), Role.REGULATOR)
     )
-    assert reviewer.sees_everything and reviewer.publisher_org_ids == frozenset()
-    assert regulator.sees_everything and regulator.is_regulator
+    assert reviewer.sees_everything
+    assert reviewer.publisher_org_ids == frozenset()
+    assert regulator.sees_everything
+    assert regulator.is_regulator
 
 
 def test_tokens_are_hashed_expire_and_revoke(session: Session) -> None:
@@ -62,9 +66,11 @@ def test_tokens_are_hashed_expire_and_revoke(session: Session) -> None:
     issued = tokens.create(user, can_write=True, days=1)
     assert issued.secret.startswith("sdu_")
     stored = session.get(ApiToken, issued.token.id)
-    assert stored is not None and issued.secret not in (stored.token_hash, stored.prefix)
+    assert stored is not None
+    assert issued.secret not in (stored.token_hash, stored.prefix)
     principal = tokens.authenticate(issued.secret)
-    assert principal.user_id == user.id and principal.can_write
+    assert principal.user_id == user.id
+    assert principal.can_write
     with pytest.raises(NotAuthenticated, match="expired"):
         tokens.authenticate(issued.secret, now=utcnow() + timedelta(days=2))
     tokens.revoke(user.id, issued.token.id)
