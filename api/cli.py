@@ -133,7 +133,7 @@ def _in_transaction(work: Callable[..., Any]) -> Any:
     settings = _settings()
     engine = make_engine(settings.database_url)
     try:
-        with transaction(make_session_factory(engine)) as session:
+        with transaction(make_session_factory(engine), write=True) as session:
             return work(session)
     finally:
         engine.dispose()

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import catalog.models
 import core.identity.models
+import core.ledger
 import core.outbox
+import exchange.ledger.models
 from core.db import Base
 
 metadata = Base.metadata
 
-__all__ = ["catalog", "core", "metadata"]
+__all__ = ["catalog", "core", "exchange", "metadata"]

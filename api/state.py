@@ -40,8 +40,10 @@ async def in_transaction(request: Request, work: Callable[[Session, Principal], 
     """
     state = app_state(request)
 
+    write = request.method not in ("GET", "HEAD")
+
     def run() -> T:
-        with transaction(state.sessions) as session:
+        with transaction(state.sessions, write=write) as session:
             principal = resolve_principal(request, session)
             return work(session, principal)
 

@@ -25,7 +25,7 @@ from catalog.models import (
     Theme,
 )
 from catalog.schemas import DatasetCreate, DatasetUpdate, ResourceCreate, ResourceUpdate
-from core import outbox
+from core import ledger, outbox
 from core.clock import utcnow
 from core.errors import Conflict, NotAuthenticated, NotFound, PermissionDenied, ValidationFailed
 from core.identity.models import Organization, OrgKind
@@ -368,6 +368,14 @@ class DatasetService:
         dataset.modified = utcnow()
         action = "published" if target is DatasetState.PUBLISHED else target.value
         self._revise(dataset, action, {"state": [before.value, target.value]})
+        ledger.append(
+            self.session,
+            f"dataset.{action}",
+            actor=self.principal.user_id,
+            org=dataset.organization_id,
+            subject=f"dataset:{dataset.id}",
+            data={"name": dataset.name, "from": before.value},
+        )
 
     def publish(self, name: str) -> Dataset:
         dataset = self._editable(name)

@@ -79,8 +79,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+WRITE_OPTION = "shudu_write"
+
+
 def _sqlite_begin(connection: Connection) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # In WAL mode a deferred transaction that reads and then writes fails with
+    # SQLITE_BUSY_SNAPSHOT if another writer committed in between; a transaction that will
+    # write takes the write lock up front instead (and waits for it under busy_timeout).
+    write = connection.get_execution_options().get(WRITE_OPTION, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -97,7 +104,14 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 @contextmanager
-def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """A session whose work is committed on success and rolled back on any error."""
+def transaction(factory: sessionmaker[Session], *, write: bool = False) -> Iterator[Session]:
+    """A session whose work is committed on success and rolled back on any error.
+
+    ``write=True`` says the transaction will write: on SQLite it then begins with
+    ``BEGIN IMMEDIATE`` so that concurrent writers queue instead of failing mid-way (and the
+    audit ledger gets one total order); on PostgreSQL it changes nothing.
+    """
     with factory() as session, session.begin():
+        if write:
+            session.connection(execution_options={WRITE_OPTION: True})
         yield session

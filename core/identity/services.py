@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from core import ledger
 from core.clock import utcnow
 from core.errors import Conflict, NotAuthenticated, NotFound, ValidationFailed
 from core.identity.models import (
@@ -78,6 +79,9 @@ class UserService:
         )
         self.session.add(user)
         self.session.flush()
+        ledger.append(
+            self.session, "user.created", subject=f"user:{user.id}", data={"admin": is_admin}
+        )
         return user
 
     def find(self, email: str) -> User | None:
@@ -144,6 +148,13 @@ class OrganizationService:
             self.session.flush()
         except IntegrityError as exc:  # a concurrent create won the race
             raise Conflict(f"An organization named {name!r} already exists") from exc
+        ledger.append(
+            self.session,
+            "organization.created",
+            org=org.id,
+            subject=f"organization:{org.id}",
+            data={"name": name, "kind": kind.value},
+        )
         return org
 
     def find(self, name: str) -> Organization | None:
@@ -202,6 +213,13 @@ class OrganizationService:
         membership = Membership(user=user, organization=org, role=role)
         self.session.add(membership)
         self.session.flush()
+        ledger.append(
+            self.session,
+            "membership.added",
+            org=org.id,
+            subject=f"user:{user.id}",
+            data={"role": role.value},
+        )
         return membership
 
 
@@ -233,6 +251,13 @@ class TokenService:
         )
         self.session.add(token)
         self.session.flush()
+        ledger.append(
+            self.session,
+            "api_token.created",
+            actor=user.id,
+            subject=f"api_token:{token.id}",
+            data={"write": can_write, "expires_at": token.expires_at},
+        )
         return IssuedToken(token=token, secret=secret)
 
     def list_for(self, user_id: uuid.UUID) -> list[ApiToken]:
@@ -248,6 +273,9 @@ class TokenService:
             raise NotFound("No such token")
         if token.revoked_at is None:
             token.revoked_at = utcnow()
+            ledger.append(
+                self.session, "api_token.revoked", actor=user_id, subject=f"api_token:{token.id}"
+            )
         return token
 
     def authenticate(self, secret: str, *, now: datetime | None = None) -> Principal:
