@@ -18,11 +18,17 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from api import web
+from api.audit_runtime import start_audit
 from api.http import JSONResponse, error_body, error_response
 from api.openapi import openapi_document
+from api.registry import Registry
+from api.routes_audit import AUDIT_SCHEMAS, audit_api, public_routes
 from api.routes_v1 import api
+from api.routes_search import SEARCH_SCHEMAS, search_api
+from api.search_runtime import start_search
 from api.state import AppState
 from catalog.filestore import FileStore
+from catalog.search.interfaces import SearchBackend
 from core.db import make_engine, make_session_factory
 from core.errors import ShuduError
 from core.settings import Settings
@@ -63,13 +69,26 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
 
 
 async def _openapi(request: Request) -> Response:
-    return JSONResponse(openapi_document(api, request.app.state.shudu.settings.base_url))
+    registry = Registry(
+        api.prefix, [*api.operations, *search_api.operations, *audit_api.operations]
+    )
+    document = openapi_document(registry, request.app.state.shudu.settings.base_url)
+    document["components"]["schemas"].update(AUDIT_SCHEMAS)
+    document["components"]["schemas"].update(SEARCH_SCHEMAS)
+    return JSONResponse(document)
 
 
-def create_app(settings: Settings, *, sessions: sessionmaker[Session] | None = None) -> Starlette:
+def create_app(
+    settings: Settings,
+    *,
+    sessions: sessionmaker[Session] | None = None,
+    search_backend: SearchBackend | None = None,
+) -> Starlette:
     """Build the app; the database schema must already be current (``shudu db upgrade``).
 
-    ``sessions`` lets tests hand in a factory bound to a connection they roll back.
+    ``sessions`` lets tests hand in a factory bound to a connection they roll back (the app
+    then runs no background tasks: tests drain the search outbox and checkpoint explicitly);
+    ``search_backend`` lets them choose the search engine.
     """
 
     @asynccontextmanager
@@ -82,15 +101,26 @@ def create_app(settings: Settings, *, sessions: sessionmaker[Session] | None = N
         app.state.shudu = AppState(
             settings=settings, sessions=factory, files=FileStore(settings.files_dir)
         )
+        # The audit ledger's signing key and checkpointer. Only an app that owns its engine
+        # checkpoints in the background; tests hand in sessions and checkpoint explicitly.
+        app.state.audit = start_audit(settings, factory, background=sessions is None)
+        app.state.search = await start_search(
+            settings, factory, background=sessions is None, backend=search_backend
+        )
         try:
             yield
         finally:
+            await app.state.search.stop()
+            await app.state.audit.stop()
             if engine is not None:
                 engine.dispose()
 
     routes = [
         Route("/api/v1/openapi.json", _openapi, methods=["GET"]),
         *api.routes(),
+        *search_api.routes(),
+        *audit_api.routes(),
+        *public_routes(),
         *web.routes(),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]

@@ -11,6 +11,7 @@ import click
 import orjson
 from sqlalchemy import inspect
 
+from api.cli_audit import audit
 from api.migrations import upgrade
 from catalog.filestore import FileStore
 from core.db import make_engine, make_session_factory, transaction
@@ -222,3 +223,6 @@ def token_create(email: str, write: bool, days: int, name: str) -> None:
     secret = _in_transaction(work)
     click.echo(f"{'read-write' if write else 'read-only'} token for {email}, valid {days} days:")
     click.echo(secret)
+
+
+main.add_command(audit)

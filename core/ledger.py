@@ -21,9 +21,18 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import BigInteger, Integer, LargeBinary, SmallInteger, String, Text, select
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    LargeBinary,
+    SmallInteger,
+    String,
+    Text,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy import insert as sa_insert
-from sqlalchemy import tuple_, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core import merkle

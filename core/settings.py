@@ -8,6 +8,7 @@ that sessions survive restarts.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from starlette.datastructures import Secret
 from core.errors import ConfigError
 
 DEFAULT_MAX_UPLOAD_BYTES = 2 * 1024**3
+DEFAULT_CHECKPOINT_INTERVAL = 10  # seconds between audit-ledger checkpoints (when it grew)
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +32,10 @@ class Settings:
     base_url: str
     secret_key: Secret
     max_upload_bytes: int
+    checkpoint_interval: float = DEFAULT_CHECKPOINT_INTERVAL
+    search_zh_analyzer: str = "standard"
+    # "inprocess": each web process drains the search outbox; "external": `shudu worker` does.
+    search_worker: str = "inprocess"
 
     @property
     def files_dir(self) -> Path:
@@ -47,6 +53,16 @@ def _positive_int(name: str, raw: str) -> int:
         raise ConfigError(f"{name} must be a whole number of bytes, got {raw!r}") from None
     if value <= 0:
         raise ConfigError(f"{name} must be positive, got {value}")
+    return value
+
+
+def _seconds(name: str, raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, got {raw!r}") from None
+    if not 0.05 <= value <= 3600:
+        raise ConfigError(f"{name} must be between 0.05 and 3600 seconds, got {raw}")
     return value
 
 
@@ -102,6 +118,16 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     )
     raw_search = config("SHUDU_SEARCH_URL", default=None)
     search_url = None if not raw_search else _http_url("SHUDU_SEARCH_URL", raw_search)
+    zh_analyzer = config("SHUDU_SEARCH_ZH_ANALYZER", default="standard")
+    if not re.fullmatch(r"[a-z][a-z0-9_]{0,49}", zh_analyzer):
+        raise ConfigError(
+            f"SHUDU_SEARCH_ZH_ANALYZER must be an analyzer name such as smartcn, got {zh_analyzer!r}"
+        )
+    search_worker = config("SHUDU_SEARCH_WORKER", default="inprocess")
+    if search_worker not in ("inprocess", "external"):
+        raise ConfigError(
+            f"SHUDU_SEARCH_WORKER must be inprocess or external, got {search_worker!r}"
+        )
     base_url = _http_url(
         "SHUDU_BASE_URL", config("SHUDU_BASE_URL", default="http://127.0.0.1:8000")
     )
@@ -110,6 +136,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         config("SHUDU_MAX_UPLOAD_BYTES", default=str(DEFAULT_MAX_UPLOAD_BYTES)),
     )
     secret_key = _secret_key(data_dir, config("SHUDU_SECRET_KEY", default=None))
+    checkpoint_interval = _seconds(
+        "SHUDU_CHECKPOINT_INTERVAL",
+        config("SHUDU_CHECKPOINT_INTERVAL", default=str(DEFAULT_CHECKPOINT_INTERVAL)),
+    )
     return Settings(
         data_dir=data_dir,
         database_url=database_url,
@@ -117,4 +147,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         base_url=base_url,
         secret_key=secret_key,
         max_upload_bytes=max_upload,
+        checkpoint_interval=checkpoint_interval,
+        search_zh_analyzer=zh_analyzer,
+        search_worker=search_worker,
     )

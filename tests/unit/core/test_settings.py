@@ -48,3 +48,12 @@ def test_a_malformed_setting_stops_start_up_naming_it(
 ) -> None:
     with pytest.raises(ConfigError, match=name):
         load_settings({"SHUDU_DATA_DIR": str(tmp_path), name: value})
+
+
+def test_checkpoint_interval(tmp_path: Path) -> None:
+    assert load_settings({"SHUDU_DATA_DIR": str(tmp_path)}).checkpoint_interval == 10
+    given = load_settings({"SHUDU_DATA_DIR": str(tmp_path), "SHUDU_CHECKPOINT_INTERVAL": "0.5"})
+    assert given.checkpoint_interval == 0.5
+    for bad in ("soon", "0", "-1", "7200"):
+        with pytest.raises(ConfigError, match="SHUDU_CHECKPOINT_INTERVAL"):
+            load_settings({"SHUDU_DATA_DIR": str(tmp_path), "SHUDU_CHECKPOINT_INTERVAL": bad})
