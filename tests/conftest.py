@@ -20,6 +20,7 @@ from starlette.testclient import TestClient
 from api.app import create_app
 from api.migrations import upgrade
 from catalog.filestore import FileStore
+from catalog.search.sqlite_fts import SqliteFtsBackend
 from core.db import make_engine
 from core.settings import Settings, load_settings
 from tests.support import LANE, fresh_database_url
@@ -93,6 +94,7 @@ def files(settings: Settings) -> FileStore:
 
 @pytest.fixture
 def client(settings: Settings, sessions: sessionmaker[Session]) -> Iterator[TestClient]:
-    app = create_app(settings, sessions=sessions)
+    backend = SqliteFtsBackend(settings.data_dir / "search.db")
+    app = create_app(settings, sessions=sessions, search_backend=backend)
     with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client

@@ -1,0 +1,1 @@
+"""Dataset search: one interface (``SearchBackend``), an embedded and an Elasticsearch backend."""

@@ -1,0 +1,380 @@
+"""The Elasticsearch backend: a versioned index behind an alias, an explicit mapping.
+
+The minimal distribution we test against has only the ``standard`` analyzer, which splits
+Chinese into single characters; phrase queries over those characters match Chinese words
+without spaces. Deployments with the ``smartcn`` or ``icu`` plugins pass ``zh_analyzer``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+from elastic_transport import ConnectionError as TransportConnectionError
+from elastic_transport import ConnectionTimeout
+from elasticsearch import ApiError, AsyncElasticsearch, NotFoundError
+from elasticsearch.helpers import async_bulk
+
+from catalog.search.documents import HL_END, HL_START
+from catalog.search.interfaces import FacetCount, Hit, SearchResult, Suggestion
+from catalog.search.query import (
+    CJK_RE,
+    FACET_FIELDS,
+    SearchQuery,
+    Sort,
+    Term,
+    Visibility,
+    normalize,
+    parse_terms,
+)
+from core.errors import BadRequest, ServiceUnavailable
+
+TEXT_FIELDS = [
+    "title_zh^10",
+    "title_en^10",
+    "tags^6",
+    "org_title^2",
+    "description_zh",
+    "description_en",
+]
+FACET_SOURCE = {
+    "organization": "organization",
+    "theme": "themes",
+    "tag": "tags_kw",
+    "format": "formats",
+    "license": "license",
+    "open_level": "open_level",
+}
+SORT_FIELDS: dict[Sort, tuple[str, str]] = {
+    Sort.RELEVANCE: ("_score", "desc"),
+    Sort.NEWEST: ("issued", "desc"),
+    Sort.UPDATED: ("modified", "desc"),
+    Sort.DOWNLOADS: ("downloads", "desc"),
+    Sort.TITLE: ("title_sort", "asc"),
+}
+
+
+def mapping(zh_analyzer: str) -> dict[str, Any]:
+    keyword = {"type": "keyword"}
+    return {
+        "dynamic": "strict",
+        "properties": {
+            "name": keyword,
+            "title_zh": {"type": "text", "analyzer": zh_analyzer},
+            "title_en": {"type": "text", "analyzer": "standard"},
+            "title_norm_zh": keyword,
+            "title_norm_en": keyword,
+            "description_zh": {"type": "text", "analyzer": zh_analyzer},
+            "description_en": {"type": "text", "analyzer": "standard"},
+            "tags": {"type": "text", "analyzer": zh_analyzer},
+            "tags_kw": keyword,
+            "themes": keyword,
+            "formats": keyword,
+            "organization": keyword,
+            "org_title": {"type": "text", "analyzer": zh_analyzer},
+            "org_id": keyword,
+            "license": keyword,
+            "open_level": keyword,
+            "state": keyword,
+            "public": {"type": "boolean"},
+            "issued": {"type": "date"},
+            "modified": {"type": "date"},
+            "downloads": {"type": "long"},
+            "title_sort": keyword,
+            "doc": {"type": "object", "enabled": False},
+        },
+    }
+
+
+def _es_doc(doc: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "name": doc["name"],
+        "title_zh": doc["title_zh"],
+        "title_en": doc["title_en"],
+        "title_norm_zh": normalize(doc["title_zh"]),
+        "title_norm_en": normalize(doc["title_en"]),
+        "description_zh": doc["description_zh"],
+        "description_en": doc["description_en"],
+        "tags": doc["tags"],
+        "tags_kw": doc["tags"],
+        "themes": doc["themes"],
+        "formats": doc["formats"],
+        "organization": doc["organization"],
+        "org_title": [doc["organization_title_zh"], doc["organization_title_en"]],
+        "org_id": doc["org_id"],
+        "license": doc["license"] or None,
+        "open_level": doc["open_level"],
+        "state": doc["state"],
+        "public": doc["public"],
+        "issued": doc["issued"],
+        "modified": doc["modified"],
+        "downloads": doc["downloads"],
+        "title_sort": doc["title_sort"],
+        "doc": doc,
+    }
+
+
+def _term_query(term: Term) -> dict[str, Any]:
+    if term.prefix:
+        kind = "phrase_prefix"
+    elif term.phrase or CJK_RE.search(term.text):
+        kind = "phrase"
+    else:
+        kind = "best_fields"
+    return {"multi_match": {"query": term.text, "type": kind, "fields": TEXT_FIELDS}}
+
+
+def visibility_filter(visibility: Visibility) -> list[dict[str, Any]]:
+    if visibility.everything:
+        return []
+    should: list[dict[str, Any]] = [{"term": {"public": True}}]
+    if visibility.own_org_ids:
+        should.append({"terms": {"org_id": sorted(visibility.own_org_ids)}})
+    return [{"bool": {"should": should, "minimum_should_match": 1}}]
+
+
+def _insensitive_regex(prefix: str) -> str:
+    """A Lucene regexp matching values that start with ``prefix``, ignoring case."""
+    out = []
+    for char in prefix:
+        if char.lower() != char.upper():
+            out.append(f"[{char.lower()}{char.upper()}]")
+        elif char.isalnum():
+            out.append(char)
+        else:
+            out.append("\\" + char)
+    return "".join(out) + ".*"
+
+
+class ElasticsearchBackend:
+    name = "elasticsearch"
+
+    def __init__(
+        self, url: str, *, alias: str = "shudu-datasets", zh_analyzer: str = "standard"
+    ) -> None:
+        self.alias = alias
+        self.zh_analyzer = zh_analyzer
+        self.client = AsyncElasticsearch(url, request_timeout=10, max_retries=1)
+
+    async def _call(self, coro: Any) -> Any:
+        try:
+            return await coro
+        except (TransportConnectionError, ConnectionTimeout) as exc:
+            raise ServiceUnavailable(
+                "Search is unavailable right now (Elasticsearch cannot be reached); "
+                "please try again shortly"
+            ) from exc
+        except NotFoundError:
+            raise
+        except ApiError as exc:
+            if exc.status_code >= 500 or exc.status_code == 429:
+                raise ServiceUnavailable(f"Search is unavailable right now: {exc.message}") from exc
+            raise BadRequest(f"The search could not be run: {exc.message}") from exc
+
+    async def _create_index(self) -> str:
+        index = f"{self.alias}-{time.time_ns()}"
+        await self._call(
+            self.client.indices.create(
+                index=index,
+                mappings=mapping(self.zh_analyzer),
+                settings={"number_of_shards": 1, "number_of_replicas": 0},
+            )
+        )
+        return index
+
+    async def ensure_ready(self) -> None:
+        if await self._call(self.client.indices.exists_alias(name=self.alias)):
+            return
+        index = await self._create_index()
+        await self._call(self.client.indices.put_alias(index=index, name=self.alias))
+
+    async def _bulk(self, index: str, documents: Sequence[dict[str, Any]]) -> None:
+        async def actions() -> AsyncIterator[dict[str, Any]]:
+            for doc in documents:
+                yield {"_index": index, "_id": doc["name"], "_source": _es_doc(doc)}
+
+        await self._call(async_bulk(self.client, actions(), chunk_size=1000, refresh=False))
+
+    async def index(self, documents: Sequence[dict[str, Any]]) -> None:
+        if not documents:
+            return
+        await self._bulk(self.alias, documents)
+        await self._call(self.client.indices.refresh(index=self.alias))
+
+    async def delete(self, names: Sequence[str]) -> None:
+        if not names:
+            return
+        actions = [{"_op_type": "delete", "_index": self.alias, "_id": n} for n in names]
+        await self._call(async_bulk(self.client, actions, raise_on_error=False))
+        await self._call(self.client.indices.refresh(index=self.alias))
+
+    async def rebuild(self, documents: Sequence[dict[str, Any]]) -> None:
+        """Zero-downtime reindex: fill a new index, then swap the alias in one step."""
+        index = await self._create_index()
+        await self._bulk(index, documents)
+        await self._call(self.client.indices.refresh(index=index))
+        old: list[str] = []
+        if await self._call(self.client.indices.exists_alias(name=self.alias)):
+            current = await self._call(self.client.indices.get_alias(name=self.alias))
+            old = list(current)
+        actions: list[dict[str, Any]] = [{"add": {"index": index, "alias": self.alias}}]
+        actions += [{"remove": {"index": name, "alias": self.alias}} for name in old]
+        await self._call(self.client.indices.update_aliases(actions=actions))
+        for name in old:
+            await self._call(self.client.indices.delete(index=name))
+
+    async def count(self) -> int:
+        response = await self._call(self.client.count(index=self.alias))
+        return int(response["count"])
+
+    def _body(self, query: SearchQuery) -> dict[str, Any]:
+        terms = query.terms
+        filters: list[dict[str, Any]] = visibility_filter(query.visibility)
+        for field, values in query.filters.items():
+            if field not in FACET_SOURCE:
+                raise BadRequest(f"Unknown filter {field!r}")
+            if values:
+                filters.append({"terms": {FACET_SOURCE[field]: list(values)}})
+        if query.modified_from or query.modified_to:
+            bounds: dict[str, str] = {}
+            if query.modified_from:
+                bounds["gte"] = query.modified_from.isoformat()
+            if query.modified_to:
+                bounds["lte"] = query.modified_to.isoformat() + "||/d"
+            filters.append({"range": {"modified": bounds}})
+        bool_query: dict[str, Any] = {"filter": filters}
+        if terms:
+            bool_query["must"] = [_term_query(t) for t in terms]
+            needle = normalize(query.text.replace('"', "").replace("*", "")).strip()
+            bool_query["should"] = [
+                {"term": {"title_norm_zh": {"value": needle, "boost": 30}}},
+                {"term": {"title_norm_en": {"value": needle, "boost": 30}}},
+                {
+                    "multi_match": {
+                        "query": needle,
+                        "type": "phrase",
+                        "fields": ["title_zh", "title_en"],
+                        "boost": 8,
+                    }
+                },
+            ]
+        field, direction = SORT_FIELDS[query.sort]
+        sort: list[Any] = [
+            {field: {"order": direction}}
+            if field == "_score"
+            else {field: {"order": direction, "missing": "_last"}},
+            {"name": {"order": "asc"}},
+        ]
+        body: dict[str, Any] = {
+            "query": {"bool": bool_query},
+            "sort": sort,
+            "size": query.limit + 1,
+            "track_total_hits": True,
+            "_source": ["doc"],
+            "aggs": {
+                facet: {"terms": {"field": source, "size": query.facet_size}}
+                for facet, source in FACET_SOURCE.items()
+            },
+            "highlight": {
+                "pre_tags": [HL_START],
+                "post_tags": [HL_END],
+                "fields": {
+                    "title_zh": {"number_of_fragments": 0},
+                    "title_en": {"number_of_fragments": 0},
+                    "description_zh": {"fragment_size": 160, "number_of_fragments": 1},
+                    "description_en": {"fragment_size": 160, "number_of_fragments": 1},
+                },
+            },
+        }
+        if query.after is not None:
+            body["search_after"] = list(query.after)
+        return body
+
+    async def search(self, query: SearchQuery) -> SearchResult:
+        response = await self._call(self.client.search(index=self.alias, **self._body(query)))
+        raw_hits = response["hits"]["hits"]
+        more = len(raw_hits) > query.limit
+        hits = [
+            Hit(
+                name=h["_source"]["doc"]["name"],
+                document=h["_source"]["doc"],
+                highlight={k: v[0] for k, v in h.get("highlight", {}).items()},
+                sort_key=tuple(h["sort"]),
+            )
+            for h in raw_hits[: query.limit]
+        ]
+        facets = {
+            facet: [
+                FacetCount(str(b["key"]), int(b["doc_count"]))
+                for b in response["aggregations"][facet]["buckets"]
+            ]
+            for facet in FACET_FIELDS
+        }
+        return SearchResult(
+            total=int(response["hits"]["total"]["value"]),
+            hits=hits,
+            facets=facets,
+            next_after=hits[-1].sort_key if more and hits else None,
+        )
+
+    async def suggest(self, prefix: str, visibility: Any, limit: int = 8) -> list[Suggestion]:
+        terms = parse_terms(prefix)
+        if not terms:
+            return []
+        needle = " ".join(w for t in terms for w in t.words)
+        body: dict[str, Any] = {
+            "query": {
+                "bool": {
+                    "must": [
+                        {
+                            "multi_match": {
+                                "query": needle,
+                                "type": "phrase_prefix",
+                                "fields": ["title_zh", "title_en"],
+                            }
+                        }
+                    ],
+                    "filter": visibility_filter(visibility),
+                }
+            },
+            "size": limit,
+            "_source": ["doc.name", "doc.title_zh", "doc.title_en"],
+        }
+        titles = await self._call(self.client.search(index=self.alias, **body))
+        tag_body: dict[str, Any] = {
+            "query": {"bool": {"filter": visibility_filter(visibility)}},
+            "size": 0,
+            "aggs": {
+                "tags": {
+                    "terms": {
+                        "field": "tags_kw",
+                        "size": limit,
+                        "include": _insensitive_regex(needle),
+                    }
+                }
+            },
+        }
+        tags = await self._call(self.client.search(index=self.alias, **tag_body))
+        out = [
+            Suggestion(
+                h["_source"]["doc"]["title_zh"] or h["_source"]["doc"]["title_en"],
+                "title",
+                h["_source"]["doc"]["name"],
+            )
+            for h in titles["hits"]["hits"]
+        ]
+        out += [Suggestion(b["key"], "tag") for b in tags["aggregations"]["tags"]["buckets"]]
+        return out
+
+    async def drop(self) -> None:
+        """Delete the alias and every index behind it (tests, and `search reindex --fresh`)."""
+        try:
+            current = await self._call(self.client.indices.get_alias(name=self.alias))
+        except NotFoundError:
+            return
+        for name in current:
+            await self._call(self.client.indices.delete(index=name))
+
+    async def close(self) -> None:
+        await self.client.close()
