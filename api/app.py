@@ -23,8 +23,8 @@ from api.http import JSONResponse, error_body, error_response
 from api.openapi import openapi_document
 from api.registry import Registry
 from api.routes_audit import AUDIT_SCHEMAS, audit_api, public_routes
-from api.routes_v1 import api
 from api.routes_search import SEARCH_SCHEMAS, search_api
+from api.routes_v1 import api
 from api.search_runtime import start_search
 from api.state import AppState
 from catalog.filestore import FileStore
@@ -104,8 +104,12 @@ def create_app(
         # The audit ledger's signing key and checkpointer. Only an app that owns its engine
         # checkpoints in the background; tests hand in sessions and checkpoint explicitly.
         app.state.audit = start_audit(settings, factory, background=sessions is None)
+        # Each web process drains the search outbox unless `shudu worker` does (settings).
         app.state.search = await start_search(
-            settings, factory, background=sessions is None, backend=search_backend
+            settings,
+            factory,
+            background=sessions is None and settings.search_worker == "inprocess",
+            backend=search_backend,
         )
         try:
             yield

@@ -12,6 +12,7 @@ import orjson
 from sqlalchemy import inspect
 
 from api.cli_audit import audit
+from api.cli_search import search, worker
 from api.migrations import upgrade
 from catalog.filestore import FileStore
 from core.db import make_engine, make_session_factory, transaction
@@ -226,3 +227,5 @@ def token_create(email: str, write: bool, days: int, name: str) -> None:
 
 
 main.add_command(audit)
+main.add_command(search)
+main.add_command(worker)

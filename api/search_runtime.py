@@ -48,7 +48,7 @@ async def start_search(
         # Writes must keep working while search is down; the outbox catches up later.
         log.warning("search backend not ready at start-up: %s", exc.message)
     runtime = SearchRuntime(backend=backend, indexer=SearchIndexer(sessions, backend))
-    if background and settings.search_worker == "inprocess":
+    if background:
         runtime.task = asyncio.create_task(runtime.indexer.run(runtime.stop_event))
     return runtime
 

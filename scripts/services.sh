@@ -471,6 +471,11 @@ cmd_up() {
             failed+=(elasticsearch)
         fi
     fi
+    # Keep the lines of services this run did not touch (e.g. SHUDU_SERVICES=es up).
+    if [[ -f "$env_file" ]]; then
+        want pg || mapfile -t -O "${#lines[@]}" lines < <(grep '^export SHUDU_TEST_PG_URL=' "$env_file" || true)
+        want es || mapfile -t -O "${#lines[@]}" lines < <(grep '^export SHUDU_TEST_ES_URL=' "$env_file" || true)
+    fi
     {
         echo "# written by scripts/services.sh up; source this file"
         if ((${#lines[@]})); then printf '%s\n' "${lines[@]}"; fi
@@ -490,11 +495,16 @@ cmd_up() {
 
 cmd_down() {
     local rc=0
-    run_service es_down
-    ((SVC_RC == 0)) || rc=1
-    run_service pg_down
-    ((SVC_RC == 0)) || rc=1
-    rm -f "$STATE_DIR/env"
+    if want es; then
+        run_service es_down
+        ((SVC_RC == 0)) || rc=1
+    fi
+    if want pg; then
+        run_service pg_down
+        ((SVC_RC == 0)) || rc=1
+    fi
+    # The env file names running servers: drop it only when both are down.
+    if want es && want pg; then rm -f "$STATE_DIR/env"; fi
     return "$rc"
 }
 

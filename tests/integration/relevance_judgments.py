@@ -1,0 +1,77 @@
+"""A judged relevance set over the demo catalog: query → {dataset-name pattern: grade}.
+
+Grades: 2 = what the person is looking for, 1 = related and useful. Patterns match dataset
+names (the demo's subjects, with year and district variants), judged by reading the demo's
+titles and descriptions, not by looking at what any engine returns.
+"""
+
+from __future__ import annotations
+
+JUDGMENTS: dict[str, dict[str, int]] = {
+    # Chinese
+    "公交": {r"^bus-routes": 2, r"^bus-realtime-arrivals": 2},
+    "空气质量": {r"^air-quality-monthly": 2, r"^air-station-readings": 1},
+    "充电桩": {r"^ev-charging-points": 2},
+    "停车场": {r"^public-car-parks": 2},
+    "客流": {
+        r"^metro-ridership": 2,
+        r"^attraction-visitor-flows": 2,
+        r"^shopping-district-footfall": 2,
+    },
+    "医院床位": {r"^hospital-beds": 2},
+    "幼儿园": {r"^kindergartens": 2},
+    "中小学": {r"^schools-": 2},
+    "养老机构": {r"^elderly-care-institutions": 2, r"^elderly-canteens": 1},
+    "菜市场": {r"^wet-markets": 2},
+    "文物保护": {r"^heritage-sites": 2},
+    "新建商品住宅": {r"^new-housing-transactions": 2},
+    "水质": {r"^river-water-quality": 2, r"^drinking-water-quality": 2},
+    "天气预报": {r"^district-forecast": 2, r"^gridded-weather": 1},
+    "垃圾分类": {r"^household-waste": 2},
+    "体育场馆": {r"^public-sports-venues": 2},
+    "企业信用": {r"^enterprise-credit-evaluation": 2},
+    "医保": {
+        r"^designated-pharmacies": 2,
+        r"^medical-insurance-fund": 2,
+        r"^designated-medical-institutions": 2,
+        r"^settlements-by-disease": 2,
+        r"^volume-based-procurement-drugs": 1,
+    },
+    "招聘会": {r"^job-fairs": 2},
+    "应急避难场所": {r"^emergency-shelters": 2},
+    "高新技术企业": {r"^high-tech-enterprises": 2},
+    "专利": {r"^patent-statistics": 2},
+    "用电量": {r"^electricity-by-industry": 2},
+    "政府采购": {r"^procurement-awards": 2},
+    "地铁": {r"^metro-ridership": 2},
+    "网约车": {r"^ride-hailing-trajectories": 2},
+    # English
+    "bus": {r"^bus-routes": 2, r"^bus-realtime-arrivals": 2},
+    "air quality": {r"^air-quality-monthly": 2, r"^air-station-readings": 1},
+    "hospital beds": {r"^hospital-beds": 2},
+    "kindergartens": {r"^kindergartens": 2},
+    "charging points": {r"^ev-charging-points": 2},
+    "car parks": {r"^public-car-parks": 2},
+    "metro ridership": {r"^metro-ridership": 2},
+    "water quality": {r"^river-water-quality": 2, r"^drinking-water-quality": 2},
+    "weather forecasts": {r"^district-forecast": 2, r"^gridded-weather": 1},
+    "heritage": {r"^heritage-sites": 2, r"^intangible-heritage": 2},
+    "elderly care": {r"^elderly-care-institutions": 2, r"^elderly-canteens": 1},
+    "housing": {
+        r"^new-housing-transactions": 2,
+        r"^affordable-rental-housing": 2,
+        r"^rental-market-monitoring": 2,
+    },
+    "credit evaluation": {r"^enterprise-credit-evaluation": 2},
+    "pharmacies": {r"^designated-pharmacies": 2},
+    "job fairs": {r"^job-fairs": 2},
+    "tourism statistics": {r"^tourism-statistics": 2},
+    "traffic accidents": {r"^traffic-accidents": 2},
+    "electricity consumption": {r"^electricity-by-industry": 2},
+    "government procurement": {r"^procurement-awards": 2},
+    "population": {r"^resident-population": 2, r"^population-heat-map": 2},
+    "marathon": {r"^sports-events": 2},
+    "PM2.5": {r"^air-quality-monthly": 2, r"^air-station-readings": 1},
+    "ride-hailing": {r"^ride-hailing-trajectories": 2},
+    '"public toilets"': {r"^public-toilets": 2},
+}
