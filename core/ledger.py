@@ -28,8 +28,9 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    and_,
+    or_,
     select,
-    tuple_,
     update,
 )
 from sqlalchemy import insert as sa_insert
@@ -211,15 +212,15 @@ def fetch_nodes(session: Session, wanted: set[merkle.Node]) -> dict[merkle.Node,
     leaves = [idx for level, idx in wanted if level == 0]
     inner = [(level, idx) for level, idx in wanted if level > 0]
     if leaves:
-        for seq, h in session.execute(
+        for seq, h in session.connection().execute(
             select(LedgerEntry.seq, LedgerEntry.leaf_hash).where(LedgerEntry.seq.in_(leaves))
         ):
             found[(0, int(seq))] = bytes(h)
     if inner:
-        for level, idx, h in session.execute(
-            select(LedgerNode.level, LedgerNode.idx, LedgerNode.hash).where(
-                tuple_(LedgerNode.level, LedgerNode.idx).in_(inner)
-            )
+        # OR of equalities, not a row-value IN: SQLite only uses the primary key for the former.
+        match = or_(*(and_(LedgerNode.level == lv, LedgerNode.idx == ix) for lv, ix in inner))
+        for level, idx, h in session.connection().execute(
+            select(LedgerNode.level, LedgerNode.idx, LedgerNode.hash).where(match)
         ):
             found[(int(level), int(idx))] = bytes(h)
     missing = wanted - found.keys()

@@ -184,7 +184,6 @@ def test_exports_verify_offline(client: TestClient, world: dict[str, Any], kind:
         assert next(csv.reader(io.StringIO(response.text)))[0] == "kind"
     vkey = client.get("/audit/vkey").text.strip()
     report = verify_records(records, vkey=vkey)
-    # Tokens made after the checkpoint (the world's own) are not yet signed: reported, not bad.
     assert report.ok, report.summary()
 
 

@@ -1,0 +1,1 @@
+"""Audit-ledger benchmark: ``python -m bench.ledger --help``."""
