@@ -17,7 +17,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from api import web
+from api import pages, web
 from api.audit_runtime import start_audit
 from api.http import JSONResponse, error_body, error_response
 from api.openapi import openapi_document
@@ -125,6 +125,7 @@ def create_app(
         *search_api.routes(),
         *audit_api.routes(),
         *public_routes(),
+        *pages.routes(),
         *web.routes(),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy.orm import Session
+from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -99,14 +100,19 @@ def _labels(session: Session) -> dict[str, dict[str, dict[str, str]]]:
     }
 
 
-async def run_search(request: Request) -> tuple[SearchQuery, SearchResult, dict[str, Any]]:
-    """Resolve the caller, run the search, and fetch facet labels (shared by API and pages)."""
+async def run_search(
+    request: Request, params: QueryParams | None = None
+) -> tuple[SearchQuery, SearchResult, dict[str, Any]]:
+    """Resolve the caller, run the search, and fetch facet labels (shared by API and pages).
+
+    ``params`` replaces the request's own query parameters (pages search on their own terms).
+    """
 
     def who(session: Session, principal: Principal) -> tuple[Visibility, dict[str, Any]]:
         return visibility_for(principal), _labels(session)
 
     visibility, labels = await in_transaction(request, who)
-    query = parse_search(request.query_params, visibility)
+    query = parse_search(request.query_params if params is None else params, visibility)
     result = await search_runtime(request).backend.search(query)
     return query, result, labels
 

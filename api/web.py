@@ -1,4 +1,4 @@
-"""Server-rendered pages for people: home, dataset page, login, and API tokens.
+"""Server-rendered account pages: login, logout and API tokens (catalog pages: api.pages).
 
 Every form carries the session's CSRF token; every template is autoescaped.
 """
@@ -8,6 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -15,19 +17,43 @@ from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
 from api.auth import CSRF_FORM_FIELD, check_csrf, csrf_token
-from api.representations import dataset_json
-from api.state import app_state, in_transaction
-from catalog.services import DatasetService
+from api.state import in_transaction
 from core.errors import NotAuthenticated, ShuduError
 from core.identity.principal import Principal
 from core.identity.services import TokenService, UserService
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.globals["csrf_field"] = CSRF_FORM_FIELD
+LANGUAGES = ("zh", "en")
+
+
+@pass_context
+def tr(context: Context, zh: str, en: str) -> str:
+    """The text in the page's language, falling back to the other one when it is empty."""
+    if context.get("lang") == "en":
+        return en or zh
+    return zh or en
+
+
+templates.env.globals["tr"] = tr
+
+
+def page_language(request: Request) -> str:
+    """?lang=zh|en switches, and the choice is kept in the session."""
+    wanted = request.query_params.get("lang")
+    if wanted in LANGUAGES:
+        request.session["lang"] = wanted
+    lang = request.session.get("lang")
+    return lang if lang in LANGUAGES else "zh"
 
 
 def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
-    context = {"csrf": csrf_token(request), "user_email": request.session.get("email"), **context}
+    context = {
+        "csrf": csrf_token(request),
+        "user_email": request.session.get("email"),
+        "lang": page_language(request),
+        **context,
+    }
     return templates.TemplateResponse(request, name, context, status_code=status)
 
 
@@ -40,26 +66,6 @@ async def _form(request: Request) -> dict[str, str]:
     values = {k: v for k, v in form.items() if isinstance(v, str)}
     check_csrf(request, values.get(CSRF_FORM_FIELD))
     return values
-
-
-async def home(request: Request) -> Response:
-    base_url = app_state(request).settings.base_url
-
-    def work(session: Session, principal: Principal) -> dict[str, Any]:
-        rows, total = DatasetService(session, principal).page(limit=30)
-        return {"datasets": [dataset_json(d, base_url) for d in rows], "total": total}
-
-    return render(request, "home.html", await in_transaction(request, work))
-
-
-async def dataset_page(request: Request) -> Response:
-    name = request.path_params["name"]
-    base_url = app_state(request).settings.base_url
-
-    def work(session: Session, principal: Principal) -> dict[str, Any]:
-        return {"dataset": dataset_json(DatasetService(session, principal).get(name), base_url)}
-
-    return render(request, "dataset.html", await in_transaction(request, work))
 
 
 async def login(request: Request) -> Response:
@@ -117,8 +123,6 @@ async def tokens_page(request: Request) -> Response:
 
 def routes() -> list[Route]:
     return [
-        Route("/", home, methods=["GET"]),
-        Route("/dataset/{name}", dataset_page, methods=["GET"]),
         Route("/login", login, methods=["GET", "POST"]),
         Route("/logout", logout, methods=["POST"]),
         Route("/account/tokens", tokens_page, methods=["GET", "POST"]),

@@ -94,6 +94,7 @@ def test_pages_render_and_escape(client: TestClient, session: Session) -> None:
     page = client.get(f"/dataset/{dataset.name}")
     assert page.status_code == 200
     assert "&lt;b&gt;公交&lt;/b&gt;" in page.text
+    client.portal.call(client.app.state.search.indexer.drain)  # type: ignore[union-attr,attr-defined]
     home: Any = client.get("/")
     assert dataset.name in home.text
     assert client.get("/dataset/no-such-thing").status_code == 404
