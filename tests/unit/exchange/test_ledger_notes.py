@@ -22,7 +22,8 @@ def test_vkey_has_the_c2sp_shape() -> None:
     name, hex_id, encoded = signer.verifier.vkey.split("+", 2)
     raw = base64.b64decode(encoded)
     assert name == "shudu.example/audit"
-    assert raw[0] == 1 and len(raw) == 33
+    assert raw[0] == 1
+    assert len(raw) == 33
     assert bytes.fromhex(hex_id) == hashlib.sha256(name.encode() + b"\n" + raw).digest()[:4]
     assert parse_vkey(signer.verifier.vkey) == signer.verifier
 
