@@ -6,77 +6,22 @@ Runs in both database lanes: on SQLite the demo migrates its own file; on Postgr
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
 from openapi_spec_validator import validate
 
-from tests.support import LANE, fresh_database_url
+from tests.live import SHUDU, Demo, run_demo, wait_until
 
 pytestmark = [pytest.mark.database, pytest.mark.live]
-
-SHUDU = [sys.executable, "-m", "api"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@dataclass(frozen=True)
-class Demo:
-    base: str
-    env: dict[str, str]
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    data_dir = tmp_path_factory.mktemp("demo")
-    port = _free_port()
-    env = {
-        **os.environ,
-        "SHUDU_DATA_DIR": str(data_dir),
-        "SHUDU_BASE_URL": f"http://127.0.0.1:{port}",
-    }
-    if LANE == "postgres":
-        env["SHUDU_DATABASE_URL"] = fresh_database_url(Path(data_dir), "demo")
-        subprocess.run([*SHUDU, "db", "upgrade"], env=env, check=True, timeout=120)
-    log = (data_dir / "server.log").open("wb")
-    process = subprocess.Popen(
-        [*SHUDU, "demo", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 180
-    try:
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"shudu demo exited: {(data_dir / 'server.log').read_text()[-3000:]}")
-            try:
-                if httpx.get(f"{base}/api/v1/datasets?limit=1", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("shudu demo did not answer within 180 s")
-            time.sleep(0.25)
-        yield Demo(base, env)
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
+    yield from run_demo(tmp_path_factory.mktemp("demo"))
 
 
 def test_demo_serves_at_least_300_public_datasets(demo: Demo) -> None:
@@ -154,3 +99,30 @@ def test_cli_token_works_against_the_server(demo: Demo) -> None:
         f"{demo.base}/api/v1/datasets/{theirs['name']}", json={"version": "9.9"}, headers=headers
     )
     assert refused.status_code == 403
+
+
+def test_a_published_change_becomes_searchable(demo: Demo) -> None:
+    made = subprocess.run(
+        [*SHUDU, "token", "create", "admin@demo.shudu.example", "--write"],
+        env=demo.env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    headers = {"Authorization": f"Bearer {made.stdout.strip().splitlines()[-1]}"}
+    name = httpx.get(f"{demo.base}/api/v1/datasets", params={"limit": 1}).json()["items"][0]["name"]
+    started = time.monotonic()
+    patched = httpx.patch(
+        f"{demo.base}/api/v1/datasets/{name}",
+        json={"title": {"zh": "独一无二的标题", "en": "Quintessential"}},
+        headers=headers,
+    )
+    assert patched.status_code == 200
+
+    def found() -> bool:
+        items = httpx.get(f"{demo.base}/api/v1/search", params={"q": "Quintessential"}).json()
+        return [i["name"] for i in items["items"]] == [name]
+
+    wait_until(found, "the changed title becoming searchable", seconds=30)
+    print(f"\n[search] a change was searchable after {time.monotonic() - started:.2f} s")
