@@ -260,11 +260,14 @@ class ElasticsearchBackend:
                 },
             ]
         field, direction = SORT_FIELDS[query.sort]
+        # Ties break by name: ascending for relevance and title, else in the sort's direction
+        # (the same order as the embedded backend, which serves it from one index).
+        tie = "asc" if field in ("_score", "title_sort") else direction
         sort: list[Any] = [
             {field: {"order": direction}}
             if field == "_score"
             else {field: {"order": direction, "missing": "_last"}},
-            {"name": {"order": "asc"}},
+            {"name": {"order": tie}},
         ]
         body: dict[str, Any] = {
             "query": {"bool": bool_query},

@@ -47,7 +47,10 @@ CREATE TABLE IF NOT EXISTS search_docs (
     downloads INTEGER NOT NULL,
     title_sort TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS search_docs_modified ON search_docs (modified);
+CREATE INDEX IF NOT EXISTS search_docs_modified ON search_docs (modified, name);
+CREATE INDEX IF NOT EXISTS search_docs_issued ON search_docs (issued, name);
+CREATE INDEX IF NOT EXISTS search_docs_downloads ON search_docs (downloads, name);
+CREATE INDEX IF NOT EXISTS search_docs_title ON search_docs (title_sort, name);
 CREATE TABLE IF NOT EXISTS search_terms (
     field TEXT NOT NULL,
     value TEXT NOT NULL,
@@ -55,6 +58,8 @@ CREATE TABLE IF NOT EXISTS search_terms (
     PRIMARY KEY (field, value, docid)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS search_terms_doc ON search_terms (docid, field);
+CREATE TABLE IF NOT EXISTS search_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+INSERT OR IGNORE INTO search_meta VALUES ('generation', 0);
 CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(
     title_zh, title_en, tags, org, description_zh, description_en,
     tokenize = 'unicode61 remove_diacritics 2'
@@ -64,13 +69,22 @@ CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(
 # bm25 weights per FTS column: titles and tags weigh more than descriptions.
 BM25 = "bm25(search_fts, 10.0, 10.0, 6.0, 2.0, 1.0, 1.0)"
 
-SORTS: dict[Sort, tuple[str, str]] = {
-    Sort.RELEVANCE: ("score", "DESC"),
-    Sort.NEWEST: ("issued", "DESC"),
-    Sort.UPDATED: ("modified", "DESC"),
-    Sort.DOWNLOADS: ("downloads", "DESC"),
-    Sort.TITLE: ("title_sort", "ASC"),
+# (sort column, its direction, the direction of the name that breaks ties). Ties follow the
+# column's direction so that an index on (column, name) serves the order in one walk.
+SORTS: dict[Sort, tuple[str, str, str]] = {
+    Sort.RELEVANCE: ("score", "DESC", "ASC"),
+    Sort.NEWEST: ("issued", "DESC", "DESC"),
+    Sort.UPDATED: ("modified", "DESC", "DESC"),
+    Sort.DOWNLOADS: ("downloads", "DESC", "DESC"),
+    Sort.TITLE: ("title_sort", "ASC", "ASC"),
 }
+
+
+def keyset(column: str, direction: str, tie: str, name: str) -> str:
+    """The condition for rows after (?, ?, ?) in ORDER BY column direction, name tie."""
+    op = "<" if direction == "DESC" else ">"
+    tie_op = "<" if tie == "DESC" else ">"
+    return f"({column} {op} ? OR ({column} = ? AND {name} {tie_op} ?))"
 
 
 def _quote(token: str) -> str:
@@ -89,6 +103,70 @@ def match_expression(terms: list[Term]) -> str | None:
     return " AND ".join(parts) if parts else None
 
 
+def _bump(conn: sqlite3.Connection) -> None:
+    conn.execute("UPDATE search_meta SET value = value + 1 WHERE key = 'generation'")
+
+
+BITMAP_TAGS = 300  # tags (by frequency) that get a bitmap; rarer ones are counted only in SQL
+
+
+class FacetBitmaps:
+    """Facet counting for large hit sets: one bitmap of document ids per facet value.
+
+    Counting a facet over tens of thousands of hits is then an AND and a popcount per value
+    instead of a join over every term row. Bitmaps are rebuilt when the index's generation
+    changes (any process's write bumps it). Tags are many and mostly rare, so only the most
+    frequent ones get bitmaps: a broad result's top tags are among them.
+    """
+
+    def __init__(self) -> None:
+        self.generation = -1
+        self.masks: dict[tuple[str, str], int] = {}
+        self.lock = threading.Lock()
+
+    def current(self, conn: sqlite3.Connection) -> dict[tuple[str, str], int]:
+        generation = conn.execute(
+            "SELECT value FROM search_meta WHERE key = 'generation'"
+        ).fetchone()[0]
+        with self.lock:
+            if generation != self.generation:
+                self.masks = self._build(conn)
+                self.generation = generation
+            return self.masks
+
+    @staticmethod
+    def _build(conn: sqlite3.Connection) -> dict[tuple[str, str], int]:
+        size = (
+            (conn.execute("SELECT coalesce(max(rowid), 0) FROM search_docs").fetchone()[0]) // 8 + 1
+        )
+        top_tags = {
+            value
+            for (value,) in conn.execute(
+                "SELECT value FROM search_terms WHERE field = 'tag'"
+                " GROUP BY value ORDER BY count(*) DESC LIMIT ?",
+                (BITMAP_TAGS,),
+            )
+        }
+        bitmaps: dict[tuple[str, str], bytearray] = {}
+        for field, value, docid in conn.execute("SELECT field, value, docid FROM search_terms"):
+            if field == "tag" and value not in top_tags:
+                continue
+            bits = bitmaps.get((field, value))
+            if bits is None:
+                bits = bitmaps[(field, value)] = bytearray(size)
+            bits[docid >> 3] |= 1 << (docid & 7)
+        return {key: int.from_bytes(bits, "little") for key, bits in bitmaps.items()}
+
+    @staticmethod
+    def hits_mask(docids: list[int]) -> int:
+        if not docids:
+            return 0
+        bits = bytearray(max(docids) // 8 + 1)
+        for docid in docids:
+            bits[docid >> 3] |= 1 << (docid & 7)
+        return int.from_bytes(bits, "little")
+
+
 def _tokens(*texts: str) -> str:
     return " ".join(t for text in texts for t in index_tokens(text))
 
@@ -100,6 +178,7 @@ class SqliteFtsBackend:
         self.path = path
         self._local = threading.local()
         self._ready = False
+        self._bitmaps = FacetBitmaps()
 
     @contextmanager
     def _conn(self) -> Iterator[sqlite3.Connection]:
@@ -108,6 +187,7 @@ class SqliteFtsBackend:
             conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA temp_store=MEMORY")  # the per-query hit lists
             self._local.conn = conn
         yield conn
 
@@ -174,14 +254,20 @@ class SqliteFtsBackend:
                             _tokens(doc["description_en"]),
                         ),
                     )
+                    terms = [
+                        (field, value, rowid)
+                        for field, values in facet_values(doc).items()
+                        for value in values
+                    ]
+                    # Pseudo-terms (fields starting with "_") give visibility its bitmaps.
+                    terms += [("_all", "", rowid), ("_org", doc["org_id"], rowid)]
+                    if doc["public"]:
+                        terms.append(("_public", "", rowid))
                     conn.executemany(
                         "INSERT OR IGNORE INTO search_terms (field, value, docid) VALUES (?, ?, ?)",
-                        [
-                            (field, value, rowid)
-                            for field, values in facet_values(doc).items()
-                            for value in values
-                        ],
+                        terms,
                     )
+                _bump(conn)
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
@@ -197,6 +283,7 @@ class SqliteFtsBackend:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 self._delete_names(conn, names)
+                _bump(conn)
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
@@ -237,9 +324,10 @@ class SqliteFtsBackend:
             if not values:
                 continue
             marks = ", ".join("?" * len(values))
+            # Served by the (field, value, docid) primary key: no scan of the documents.
             where.append(
-                "EXISTS (SELECT 1 FROM search_terms t WHERE t.docid = d.rowid"
-                f" AND t.field = ? AND t.value IN ({marks}))"  # noqa: S608 — placeholders only
+                "d.rowid IN (SELECT docid FROM search_terms"  # noqa: S608 — placeholders only
+                f" WHERE field = ? AND value IN ({marks}))"
             )
             params.extend([field, *values])
         if query.modified_from is not None:
@@ -250,6 +338,81 @@ class SqliteFtsBackend:
             params.append(query.modified_to.isoformat())
         return where
 
+    def _facets_by_bitmap(self, conn: sqlite3.Connection) -> list[tuple[str, str, int]]:
+        masks = self._bitmaps.current(conn)
+        hits = FacetBitmaps.hits_mask([r[0] for r in conn.execute("SELECT docid FROM temp.hits")])
+        counts = [
+            (field, value, (mask & hits).bit_count()) for (field, value), mask in masks.items()
+        ]
+        counts = [c for c in counts if c[2]]
+        counts.sort(key=lambda c: (-c[2], c[1]))
+        return counts
+
+    @staticmethod
+    def _browsable(query: SearchQuery) -> bool:
+        """No text, no date range, no tag filter: bitmaps answer the counts, an index the page."""
+        return (
+            query.modified_from is None
+            and query.modified_to is None
+            and "tag" not in query.filters
+            and all(field in FACET_FIELDS for field in query.filters)
+        )
+
+    def _browse(
+        self, conn: sqlite3.Connection, query: SearchQuery
+    ) -> tuple[int, list[Any], list[tuple[str, str, int]]]:
+        conn.execute("BEGIN")
+        try:
+            masks = self._bitmaps.current(conn)
+            visibility = query.visibility
+            if visibility.everything:
+                hits = masks.get(("_all", ""), 0)
+            else:
+                hits = masks.get(("_public", ""), 0)
+                for org_id in visibility.own_org_ids:
+                    hits |= masks.get(("_org", org_id), 0)
+            for field, values in query.filters.items():
+                if values:
+                    allowed = 0
+                    for value in values:
+                        allowed |= masks.get((field, value), 0)
+                    hits &= allowed
+            total = hits.bit_count()
+            facet_rows = [
+                (field, value, count)
+                for (field, value), mask in masks.items()
+                if not field.startswith("_") and (count := (mask & hits).bit_count())
+            ]
+            facet_rows.sort(key=lambda c: (-c[2], c[1]))
+            column, direction, tie = SORTS[query.sort]
+            if query.sort is Sort.RELEVANCE:  # every score is equal without text: by name
+                column = "0.0"
+            params: list[Any] = []
+            where = self._where(query, params)
+            if query.after is not None:
+                after_value, after_name = query.after
+                if query.sort is Sort.RELEVANCE:
+                    where.append("d.name > ?")
+                    params.append(after_name)
+                else:
+                    where.append(keyset(f"d.{column}", direction, tie, "d.name"))
+                    params.extend([after_value, after_value, after_name])
+            order = "d.name ASC" if column == "0.0" else f"d.{column} {direction}, d.name {tie}"
+            rows = conn.execute(
+                f"SELECT d.rowid, d.name, d.doc, {'0.0' if column == '0.0' else 'd.' + column}"  # noqa: S608
+                f" FROM search_docs d WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ?",
+                [*params, query.limit + 1],
+            ).fetchall()
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return total, rows, facet_rows
+
+    @staticmethod
+    def _doc_count(conn: sqlite3.Connection) -> int:
+        return int(conn.execute("SELECT count(*) FROM search_docs").fetchone()[0])
+
     def _search(self, query: SearchQuery) -> SearchResult:
         self._ensure()
         terms = query.terms
@@ -257,8 +420,10 @@ class SqliteFtsBackend:
         params: list[Any] = []
         if match is not None:
             needle = normalize(query.text.replace('"', "").replace("*", "")).strip()
-            source = (
-                f"SELECT d.*, (-{BM25} + CASE"  # noqa: S608 — a constant; values are bound
+            source = (  # BM25 is a constant of ours; every value is bound
+                "SELECT d.rowid AS rowid, d.name AS name, d.issued AS issued,"  # noqa: S608
+                " d.modified AS modified, d.downloads AS downloads, d.title_sort AS title_sort,"
+                f" (-{BM25} + CASE"
                 " WHEN d.title_norm_zh = ? OR d.title_norm_en = ? THEN 100"
                 " WHEN instr(d.title_norm_zh, ?) > 0 OR instr(d.title_norm_en, ?) > 0 THEN 30"
                 " ELSE 0 END) AS score"
@@ -267,32 +432,71 @@ class SqliteFtsBackend:
             )
             params.extend([needle, needle, needle, needle, match])
         else:
-            source = "SELECT d.*, 0.0 AS score FROM search_docs d WHERE 1"
+            source = (
+                "SELECT d.rowid AS rowid, d.name AS name, d.issued AS issued,"
+                " d.modified AS modified, d.downloads AS downloads, d.title_sort AS title_sort,"
+                " 0.0 AS score FROM search_docs d WHERE 1"
+            )
         where = self._where(query, params)
         filtered = f"{source} AND {' AND '.join(where)}"
-        column, direction = SORTS[query.sort]
-        order = f"{column} {direction}, name ASC"
+        column, direction, tie = SORTS[query.sort]
         with self._conn() as conn:
+            if match is None and self._browsable(query):
+                total, rows, facet_rows = self._browse(conn, query)
+                return self._result(query, terms, total, rows, facet_rows)
             try:
-                total = conn.execute(f"SELECT count(*) FROM ({filtered})", params).fetchone()[0]  # noqa: S608 — only our own SQL fragments; values are bound
-                page_params = list(params)
-                page_sql = f"SELECT rowid, name, doc, {column} FROM ({filtered})"  # noqa: S608
+                # The matching set is computed once into a temporary table; the count, the
+                # page and the facets all read it (one snapshot: a read transaction).
+                conn.execute("BEGIN")
+                conn.execute(
+                    "CREATE TEMP TABLE IF NOT EXISTS hits"
+                    " (docid INTEGER PRIMARY KEY, name TEXT NOT NULL, sortkey)"
+                )
+                conn.execute("DELETE FROM temp.hits")
+                conn.execute(
+                    f"INSERT INTO temp.hits SELECT rowid, name, {column} FROM ({filtered})",  # noqa: S608
+                    params,
+                )
+                total = conn.execute("SELECT count(*) FROM temp.hits").fetchone()[0]
+                page_sql = (
+                    "SELECT h.docid, h.name, d.doc, h.sortkey FROM temp.hits h"
+                    " JOIN search_docs d ON d.rowid = h.docid"
+                )
+                page_params: list[Any] = []
                 if query.after is not None:
                     value, name = query.after
-                    op = "<" if direction == "DESC" else ">"
-                    page_sql += f" WHERE ({column} {op} ? OR ({column} = ? AND name > ?))"
+                    page_sql += " WHERE " + keyset("h.sortkey", direction, tie, "h.name")
                     page_params.extend([value, value, name])
-                page_sql += f" ORDER BY {order} LIMIT ?"
+                page_sql += f" ORDER BY h.sortkey {direction}, h.name {tie} LIMIT ?"
                 page_params.append(query.limit + 1)
                 rows = conn.execute(page_sql, page_params).fetchall()
-                facet_rows = conn.execute(
-                    "SELECT t.field, t.value, count(*) AS n FROM search_terms t"  # noqa: S608
-                    f" JOIN ({filtered}) f ON f.rowid = t.docid"
-                    " GROUP BY t.field, t.value ORDER BY n DESC, t.value",
-                    params,
-                ).fetchall()
-            except sqlite3.OperationalError as exc:
-                raise BadRequest(f"The search could not be run: {exc}") from exc
+                if total * 4 < self._doc_count(conn):
+                    # Few hits: walk them and probe each one's terms (CROSS JOIN fixes the
+                    # order; the planner would otherwise scan every term row).
+                    facet_rows = conn.execute(
+                        "SELECT t.field, t.value, count(*) AS n FROM temp.hits h"
+                        " CROSS JOIN search_terms t ON t.docid = h.docid"
+                        " GROUP BY t.field, t.value ORDER BY n DESC, t.value"
+                    ).fetchall()
+                else:
+                    facet_rows = self._facets_by_bitmap(conn)
+                conn.execute("COMMIT")
+            except BaseException as exc:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.OperationalError):
+                    raise BadRequest(f"The search could not be run: {exc}") from exc
+                raise
+        return self._result(query, terms, total, rows, facet_rows)
+
+    def _result(
+        self,
+        query: SearchQuery,
+        terms: list[Term],
+        total: int,
+        rows: list[Any],
+        facet_rows: list[Any],
+    ) -> SearchResult:
         more = len(rows) > query.limit
         rows = rows[: query.limit]
         pattern = term_pattern(terms)
@@ -312,7 +516,9 @@ class SqliteFtsBackend:
             hits.append(Hit(name=name, document=doc, highlight=highlight, sort_key=(key, name)))
         facets: dict[str, list[FacetCount]] = {f: [] for f in FACET_FIELDS}
         for field, value, count in facet_rows:
-            bucket = facets[field]
+            bucket = facets.get(field)
+            if bucket is None:  # a pseudo-term
+                continue
             if len(bucket) < query.facet_size:
                 bucket.append(FacetCount(value, count))
         return SearchResult(
