@@ -121,7 +121,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     zh_analyzer = config("SHUDU_SEARCH_ZH_ANALYZER", default="standard")
     if not re.fullmatch(r"[a-z][a-z0-9_]{0,49}", zh_analyzer):
         raise ConfigError(
-            f"SHUDU_SEARCH_ZH_ANALYZER must be an analyzer name such as smartcn, got {zh_analyzer!r}"
+            "SHUDU_SEARCH_ZH_ANALYZER must be an analyzer name such as smartcn,"
+            f" got {zh_analyzer!r}"
         )
     search_worker = config("SHUDU_SEARCH_WORKER", default="inprocess")
     if search_worker not in ("inprocess", "external"):

@@ -109,7 +109,7 @@ def main() -> None:
     ratio = f"({batched / ceil:.2f}x ceiling)"
     print(f"append, batched ({args.batch}/transaction)     {batched:12,.0f} appends/s  {ratio}")
 
-    rng = random.Random(1)  # noqa: S311 — picks leaves to prove, not secrets
+    rng = random.Random(1)
     timings = []
     with transaction(sessions) as session:
         size = ledger.head(session).size

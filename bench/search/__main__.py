@@ -28,9 +28,26 @@ from catalog.search.query import SearchQuery
 from catalog.search.sqlite_fts import SqliteFtsBackend
 
 TEXTS = [
-    "公交", "空气质量", "医院床位", "幼儿园", "水质", "招聘会", "企业信用", "医保", "客流", "停车场",
-    "air quality", "bus", "hospital beds", "water quality", "housing", "tourism", "population",
-    "job fairs", "PM2.5", "",
+    "公交",
+    "空气质量",
+    "医院床位",
+    "幼儿园",
+    "水质",
+    "招聘会",
+    "企业信用",
+    "医保",
+    "客流",
+    "停车场",
+    "air quality",
+    "bus",
+    "hospital beds",
+    "water quality",
+    "housing",
+    "tourism",
+    "population",
+    "job fairs",
+    "PM2.5",
+    "",
 ]
 FILTERS = ["theme", "format", "open_level", "organization", None, None]
 
@@ -105,9 +122,19 @@ class LikeBaseline:
         self.conn.executemany(
             "INSERT INTO naive VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                (d["name"], d["title_zh"], d["title_en"], d["description_zh"],
-                 d["description_en"], " ".join(d["tags"]), ",".join(d["themes"]),
-                 ",".join(d["formats"]), d["open_level"], d["organization"], int(d["public"]))
+                (
+                    d["name"],
+                    d["title_zh"],
+                    d["title_en"],
+                    d["description_zh"],
+                    d["description_en"],
+                    " ".join(d["tags"]),
+                    ",".join(d["themes"]),
+                    ",".join(d["formats"]),
+                    d["open_level"],
+                    d["organization"],
+                    int(d["public"]),
+                )
                 for d in docs
             ],
         )
@@ -130,23 +157,37 @@ class LikeBaseline:
                 where.append(f"{field} = ?")
                 params.append(value)
         clause = " AND ".join(where)
-        total = self.conn.execute(f"SELECT count(*) FROM naive WHERE {clause}", params).fetchone()[0]  # noqa: S608
-        self.conn.execute(f"SELECT name FROM naive WHERE {clause} ORDER BY name LIMIT 20", params).fetchall()  # noqa: S608
+        total = self.conn.execute(f"SELECT count(*) FROM naive WHERE {clause}", params).fetchone()[
+            0
+        ]
+        self.conn.execute(
+            f"SELECT name FROM naive WHERE {clause} ORDER BY name LIMIT 20", params
+        ).fetchall()
         for facet in ("organization", "open_level"):
             self.conn.execute(
-                f"SELECT {facet}, count(*) FROM naive WHERE {clause} GROUP BY {facet}", params  # noqa: S608
+                f"SELECT {facet}, count(*) FROM naive WHERE {clause} GROUP BY {facet}",
+                params,
             ).fetchall()
         return int(total)
 
 
 def percentiles(samples: list[float]) -> dict[str, float]:
     ordered = sorted(samples)
+
     def pick(p: float) -> float:
         return ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000
-    return {"p50": pick(0.50), "p95": pick(0.95), "p99": pick(0.99), "mean": statistics.mean(ordered) * 1000}
+
+    return {
+        "p50": pick(0.50),
+        "p95": pick(0.95),
+        "p99": pick(0.99),
+        "mean": statistics.mean(ordered) * 1000,
+    }
 
 
-async def measure(backend: SearchBackend, docs: list[dict[str, Any]], queries: list[SearchQuery]) -> dict[str, float]:
+async def measure(
+    backend: SearchBackend, docs: list[dict[str, Any]], queries: list[SearchQuery]
+) -> dict[str, float]:
     started = time.perf_counter()
     for i in range(0, len(docs), 2000):
         await backend.index(docs[i : i + 2000])
@@ -162,8 +203,10 @@ async def measure(backend: SearchBackend, docs: list[dict[str, Any]], queries: l
 
 
 def line(name: str, figures: dict[str, float], baseline: dict[str, float] | None) -> str:
-    text = (f"{name:14} p50 {figures['p50']:7.1f} ms  p95 {figures['p95']:7.1f} ms  "
-            f"p99 {figures['p99']:7.1f} ms")
+    text = (
+        f"{name:14} p50 {figures['p50']:7.1f} ms  p95 {figures['p95']:7.1f} ms  "
+        f"p99 {figures['p99']:7.1f} ms"
+    )
     if "index_rate" in figures:
         text += f"  indexing {figures['index_rate']:8.0f} docs/s"
     if baseline:
@@ -172,7 +215,9 @@ def line(name: str, figures: dict[str, float], baseline: dict[str, float] | None
 
 
 async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--docs", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--es", help="Elasticsearch URL to benchmark as well")
