@@ -14,6 +14,7 @@ Checkpoints, signing and the regulator's queries are built on this in ``exchange
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,13 +29,13 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
-    and_,
-    or_,
     select,
+    text,
     update,
 )
 from sqlalchemy import insert as sa_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.sql.elements import TextClause
 
 from core import merkle
 from core.clock import utcnow
@@ -206,22 +207,38 @@ def head(session: Session) -> Head:
     return Head(int(row.size), bytes(row.root))
 
 
+@functools.lru_cache(maxsize=256)
+def _leaves_query(count: int) -> TextClause:
+    marks = ", ".join(f":s{i}" for i in range(count))
+    return text(f"SELECT seq, leaf_hash FROM ledger_entries WHERE seq IN ({marks})")  # noqa: S608
+
+
+@functools.lru_cache(maxsize=256)
+def _nodes_query(count: int) -> TextClause:
+    # OR of equalities, not a row-value IN: SQLite only uses the primary key for the former.
+    match = " OR ".join(f"(level = :l{i} AND idx = :i{i})" for i in range(count))
+    return text(f"SELECT level, idx, hash FROM ledger_nodes WHERE {match}")  # noqa: S608
+
+
 def fetch_nodes(session: Session, wanted: set[merkle.Node]) -> dict[merkle.Node, bytes]:
-    """Stored perfect subtrees, in at most two queries; a missing one is corruption."""
+    """Stored perfect subtrees, in at most two queries; a missing one is corruption.
+
+    The statements are plain text cached per size: building them as SQLAlchemy expressions
+    cost more than running them (proofs are on the public, hot path).
+    """
     found: dict[merkle.Node, bytes] = {}
     leaves = [idx for level, idx in wanted if level == 0]
     inner = [(level, idx) for level, idx in wanted if level > 0]
+    connection = session.connection()
     if leaves:
-        for seq, h in session.connection().execute(
-            select(LedgerEntry.seq, LedgerEntry.leaf_hash).where(LedgerEntry.seq.in_(leaves))
-        ):
+        params = {f"s{i}": seq for i, seq in enumerate(leaves)}
+        for seq, h in connection.execute(_leaves_query(len(leaves)), params):
             found[(0, int(seq))] = bytes(h)
     if inner:
-        # OR of equalities, not a row-value IN: SQLite only uses the primary key for the former.
-        match = or_(*(and_(LedgerNode.level == lv, LedgerNode.idx == ix) for lv, ix in inner))
-        for level, idx, h in session.connection().execute(
-            select(LedgerNode.level, LedgerNode.idx, LedgerNode.hash).where(match)
-        ):
+        params = {}
+        for i, (level, idx) in enumerate(inner):
+            params[f"l{i}"], params[f"i{i}"] = level, idx
+        for level, idx, h in connection.execute(_nodes_query(len(inner)), params):
             found[(int(level), int(idx))] = bytes(h)
     missing = wanted - found.keys()
     if missing:
