@@ -7,10 +7,10 @@ one that was rolled back. Consumers drain events in id order, idempotently, with
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, String, Text, select
+from sqlalchemy import BigInteger, Integer, String, Text, delete, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core.clock import utcnow
@@ -46,3 +46,14 @@ def pending(session: Session, topic: str, limit: int = 100) -> list[OutboxEvent]
             .limit(limit)
         )
     )
+
+
+def prune(session: Session, older_than: timedelta = timedelta(days=7)) -> int:
+    """Forget events settled long ago; pending ones are never touched."""
+    cutoff = utcnow() - older_than
+    result = session.execute(
+        delete(OutboxEvent).where(
+            OutboxEvent.processed_at.is_not(None), OutboxEvent.processed_at < cutoff
+        )
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -32,6 +33,7 @@ from core.outbox import OutboxEvent
 log = logging.getLogger("shudu.search")
 
 MAX_BACKOFF_SECONDS = 30.0
+PRUNE_EVERY_SECONDS = 3600.0  # settled outbox events older than a week are deleted hourly
 
 
 def load_documents(session: Session, names: Sequence[str]) -> dict[str, dict[str, Any]]:
@@ -90,11 +92,19 @@ class SearchIndexer:
             total += count
         return total
 
+    def _prune(self) -> None:
+        with transaction(self.sessions, write=True) as session:
+            outbox.prune(session)
+
     async def run(self, stop: asyncio.Event, *, poll_seconds: float = 0.25) -> None:
         """Drain until ``stop`` is set, backing off while the engine fails."""
+        last_prune = 0.0
         while not stop.is_set():
             delay = poll_seconds
             try:
+                if time.monotonic() - last_prune > PRUNE_EVERY_SECONDS:
+                    await run_in_threadpool(self._prune)
+                    last_prune = time.monotonic()
                 if await self.drain_once():
                     delay = 0
                 self.failures = 0

@@ -80,3 +80,20 @@ def test_tokens_are_hashed_expire_and_revoke(session: Session) -> None:
         tokens.authenticate("sdu_not-a-token")
     with pytest.raises(ValidationFailed):
         tokens.create(user, days=0)
+
+
+def test_outbox_prune_keeps_pending_and_recent_events(session: Session) -> None:
+    from core import outbox
+    from core.outbox import OutboxEvent
+
+    outbox.emit(session, "t", "pending")
+    outbox.emit(session, "t", "recent")
+    outbox.emit(session, "t", "old")
+    session.flush()
+    events = {e.key: e for e in session.query(OutboxEvent).filter(OutboxEvent.topic == "t")}
+    events["recent"].processed_at = utcnow()
+    events["old"].processed_at = utcnow() - timedelta(days=8)
+    session.flush()
+    assert outbox.prune(session) == 1
+    left = {e.key for e in session.query(OutboxEvent).filter(OutboxEvent.topic == "t")}
+    assert left == {"pending", "recent"}
