@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from catalog.search.documents import title_sort_key
 from catalog.search.elastic import ElasticsearchBackend
 from catalog.search.interfaces import SearchBackend
 from catalog.search.sqlite_fts import SqliteFtsBackend
@@ -41,7 +42,7 @@ def doc(name: str, title_zh: str, title_en: str, **extra: Any) -> dict[str, Any]
         "downloads": 0,
     }
     base.update(extra)
-    base["title_sort"] = (base["title_zh"] or base["title_en"]).lower()
+    base["title_sort"] = title_sort_key(base["title_zh"] or base["title_en"])
     if base["open_level"] != "open":
         base["license"] = ""
     return base

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pypinyin import lazy_pinyin
+
 from catalog.models import Dataset, DatasetState, OpenLevel
 
 HL_START, HL_END = "\ue000", "\ue001"  # private-use marks around highlighted words
@@ -14,6 +16,11 @@ def is_public(dataset: Dataset) -> bool:
         OpenLevel.OPEN,
         OpenLevel.CONDITIONAL,
     )
+
+
+def title_sort_key(title: str) -> str:
+    """Chinese titles sort by pinyin (as people expect in a 目录), not by code point."""
+    return " ".join(lazy_pinyin(title.lower())).strip()
 
 
 def document_for(dataset: Dataset) -> dict[str, Any]:
@@ -39,7 +46,7 @@ def document_for(dataset: Dataset) -> dict[str, Any]:
         "issued": dataset.issued.isoformat() if dataset.issued else None,
         "modified": dataset.modified.isoformat(),
         "downloads": dataset.download_count,
-        "title_sort": (dataset.title_zh or dataset.title_en).lower(),
+        "title_sort": title_sort_key(dataset.title_zh or dataset.title_en),
     }
 
 
