@@ -20,6 +20,8 @@ from starlette.staticfiles import StaticFiles
 from api import pages, web
 from api.audit_runtime import start_audit
 from api.http import JSONResponse, error_body, error_response
+from api.oauth import routes as oauth_routes
+from api.oauth.runtime import start_oauth
 from api.openapi import openapi_document
 from api.registry import Registry
 from api.routes_audit import AUDIT_SCHEMAS, audit_api, public_routes
@@ -104,6 +106,8 @@ def create_app(
         # The audit ledger's signing key and checkpointer. Only an app that owns its engine
         # checkpoints in the background; tests hand in sessions and checkpoint explicitly.
         app.state.audit = start_audit(settings, factory, background=sessions is None)
+        # The OAuth authorization server and its signing keys (kept in the data dir).
+        app.state.oauth = start_oauth(settings)
         # Each web process drains the search outbox unless `shudu worker` does (settings).
         app.state.search = await start_search(
             settings,
@@ -125,6 +129,7 @@ def create_app(
         *search_api.routes(),
         *audit_api.routes(),
         *public_routes(),
+        *oauth_routes.routes(),
         *pages.routes(),
         *web.routes(),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),

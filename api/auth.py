@@ -9,6 +9,8 @@ import uuid
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 
+from api.oauth.protector import principal_from_access_token
+from api.oauth.tokens import looks_like_jwt
 from core.errors import NotAuthenticated, PermissionDenied
 from core.identity.models import User
 from core.identity.principal import Principal
@@ -44,7 +46,10 @@ def resolve_principal(request: Request, session: Session) -> Principal:
         scheme, _, credentials = authorization.partition(" ")
         if scheme.lower() != "bearer" or not credentials.strip():
             raise NotAuthenticated("Use 'Authorization: Bearer <API token>'")
-        return TokenService(session).authenticate(credentials.strip())
+        credentials = credentials.strip()
+        if looks_like_jwt(credentials):  # an OAuth access token (personal tokens are sdu_…)
+            return principal_from_access_token(request, session, credentials)
+        return TokenService(session).authenticate(credentials)
 
     user_id = request.session.get("user_id") if "session" in request.scope else None
     if not isinstance(user_id, str):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import catalog.models
 import core.identity.models
+import core.identity.oauth_models
 import core.ledger
 import core.outbox
 import exchange.ledger.models

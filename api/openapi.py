@@ -8,6 +8,7 @@ from pydantic import BaseModel
 
 from api.registry import Operation, Registry
 from catalog.schemas import ResourceCreate
+from core.identity.oauth import SCOPES
 
 _STR = {"type": "string"}
 _NSTR = {"type": ["string", "null"]}
@@ -212,8 +213,11 @@ def _operation(op: Operation, components: dict[str, Any]) -> dict[str, Any]:
             for p in op.params
         ],
     }
+    oauth = [{"oauth2": [op.scope]}] if op.scope is not None else []
     if op.access != "public":
-        doc["security"] = [{"bearerToken": []}, {"sessionCookie": []}]
+        doc["security"] = [*oauth, {"bearerToken": []}, {"sessionCookie": []}]
+    elif oauth:
+        doc["security"] = [{}, *oauth]  # anonymous works too; a token must carry the scope
     if op.body == "multipart":
         doc["requestBody"] = {
             "required": True,
@@ -267,6 +271,23 @@ def _operation(op: Operation, components: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
+def _oauth2_scheme(base_url: str) -> dict[str, Any]:
+    scopes = {name: words[0] for name, words in SCOPES.items()}
+    return {
+        "type": "oauth2",
+        "description": "JWT access tokens (RFC 9068) from this site's authorization server",
+        "flows": {
+            "clientCredentials": {"tokenUrl": base_url + "/oauth/token", "scopes": scopes},
+            "authorizationCode": {
+                "authorizationUrl": base_url + "/oauth/authorize",
+                "tokenUrl": base_url + "/oauth/token",
+                "refreshUrl": base_url + "/oauth/token",
+                "scopes": scopes,
+            },
+        },
+    }
+
+
 def openapi_document(registry: Registry, base_url: str) -> dict[str, Any]:
     components: dict[str, Any] = dict(RESPONSE_SCHEMAS)
     paths: dict[str, dict[str, Any]] = {}
@@ -288,6 +309,7 @@ def openapi_document(registry: Registry, base_url: str) -> dict[str, Any]:
         "components": {
             "schemas": components,
             "securitySchemes": {
+                "oauth2": _oauth2_scheme(base_url),
                 "bearerToken": {
                     "type": "http",
                     "scheme": "bearer",

@@ -13,6 +13,17 @@ from starlette.routing import Route
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 Access = Literal["public", "read", "write"]
+# The OAuth scope an access token needs for an operation (core.identity.oauth.SCOPES).
+Scope = Literal[
+    "catalog:read",
+    "catalog:write",
+    "datastore:read",
+    "exchange:apply",
+    "exchange:manage",
+    "audit:read",
+    "admin",
+]
+SCOPE_KEY = "shudu.oauth_scope"  # where the dispatcher leaves it in the ASGI scope
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +49,8 @@ class Operation:
     status: int = 200
     errors: tuple[int, ...] = ()
     raw_response: str | None = None  # a media type, for non-JSON responses
+    # Every operation declares one; an OAuth token is refused where it is missing (fail closed).
+    scope: Scope | None = None
 
 
 @dataclass
@@ -53,18 +66,19 @@ class Registry:
         return register
 
     def routes(self) -> list[Route]:
-        by_path: dict[str, dict[str, Endpoint]] = {}
+        by_path: dict[str, dict[str, Operation]] = {}
         for operation in self.operations:
-            by_path.setdefault(operation.path, {})[operation.method] = operation.endpoint
+            by_path.setdefault(operation.path, {})[operation.method] = operation
         routes = []
         for path, methods in by_path.items():
             routes.append(Route(self.prefix + path, _dispatch(methods), methods=list(methods)))
         return routes
 
 
-def _dispatch(methods: dict[str, Endpoint]) -> Endpoint:
+def _dispatch(methods: dict[str, Operation]) -> Endpoint:
     async def endpoint(request: Request) -> Response:
-        method = "GET" if request.method == "HEAD" else request.method
-        return await methods[method](request)
+        operation = methods["GET" if request.method == "HEAD" else request.method]
+        request.scope[SCOPE_KEY] = operation.scope
+        return await operation.endpoint(request)
 
     return endpoint

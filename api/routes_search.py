@@ -177,6 +177,7 @@ FILTER_PARAMS = tuple(
     summary="Search datasets: text, filters, facets, highlights, deep paging",
     tag="search",
     access="public",
+    scope="catalog:read",
     response="SearchResult",
     params=(
         Param("q", "query", 'Words in Chinese or English; "quoted phrase"; prefix*'),
@@ -210,6 +211,7 @@ async def search(request: Request) -> Response:
     summary="Suggestions for what is being typed: titles and tags",
     tag="search",
     access="public",
+    scope="catalog:read",
     response="SuggestionList",
     params=(Param("q", "query", "The prefix typed so far", required=True),),
     errors=(400, 401, 503),

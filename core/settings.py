@@ -22,6 +22,7 @@ from core.errors import ConfigError
 
 DEFAULT_MAX_UPLOAD_BYTES = 2 * 1024**3
 DEFAULT_CHECKPOINT_INTERVAL = 10  # seconds between audit-ledger checkpoints (when it grew)
+DEFAULT_ACCESS_TOKEN_SECONDS = 15 * 60  # OAuth access tokens (Authlib's default is 10 days)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +37,7 @@ class Settings:
     search_zh_analyzer: str = "standard"
     # "inprocess": each web process drains the search outbox; "external": `shudu worker` does.
     search_worker: str = "inprocess"
+    access_token_seconds: int = DEFAULT_ACCESS_TOKEN_SECONDS
 
     @property
     def files_dir(self) -> Path:
@@ -141,6 +143,13 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         "SHUDU_CHECKPOINT_INTERVAL",
         config("SHUDU_CHECKPOINT_INTERVAL", default=str(DEFAULT_CHECKPOINT_INTERVAL)),
     )
+    raw_lifetime = config("SHUDU_ACCESS_TOKEN_SECONDS", default=str(DEFAULT_ACCESS_TOKEN_SECONDS))
+    if not raw_lifetime.isdigit() or not 60 <= int(raw_lifetime) <= 3600:
+        raise ConfigError(
+            "SHUDU_ACCESS_TOKEN_SECONDS must be whole seconds from 60 to 3600,"
+            f" got {raw_lifetime!r}"
+        )
+    access_token_seconds = int(raw_lifetime)
     return Settings(
         data_dir=data_dir,
         database_url=database_url,
@@ -151,4 +160,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         checkpoint_interval=checkpoint_interval,
         search_zh_analyzer=zh_analyzer,
         search_worker=search_worker,
+        access_token_seconds=access_token_seconds,
     )

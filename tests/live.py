@@ -79,3 +79,44 @@ def run_demo(data_dir: Path) -> Iterator[Demo]:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+def run_server(data_dir: Path) -> Iterator[Demo]:
+    """`shudu serve` on a free port with a fresh data dir and database (see :func:`shudu`)."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "SHUDU_DATA_DIR": str(data_dir),
+        "SHUDU_BASE_URL": f"http://127.0.0.1:{port}",
+        "SHUDU_DATABASE_URL": fresh_database_url(data_dir, "live"),
+    }
+    subprocess.run([*SHUDU, "db", "upgrade"], env=env, check=True, timeout=120)
+    log_path = data_dir / "server.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [*SHUDU, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+        base = f"http://127.0.0.1:{port}"
+
+        def serving() -> bool:
+            if process.poll() is not None:
+                pytest.fail(f"shudu serve exited: {log_path.read_text()[-3000:]}")
+            return httpx.get(f"{base}/.well-known/jwks.json", timeout=2).status_code == 200
+
+        try:
+            wait_until(serving, "the live server answering", seconds=60)
+            yield Demo(base, env)
+        finally:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def shudu(env: dict[str, str], *args: str) -> str:
+    """Run a ``shudu`` command against a live server's database; its standard output."""
+    done = subprocess.run(
+        [*SHUDU, *args], env=env, check=True, timeout=120, capture_output=True, text=True
+    )
+    return done.stdout

@@ -26,7 +26,15 @@ class Principal:
     roles: tuple[OrgRole, ...] = ()
     # A read-only token keeps a person from writing even where their roles would allow it.
     can_write: bool = False
-    via: str = "anonymous"  # "session", "token", "anonymous"
+    via: str = "anonymous"  # "session", "token", "oauth", "cli", "anonymous"
+    # Set for OAuth access tokens: the client acting, and the scopes its token carries.
+    client_id: str | None = None
+    scopes: frozenset[str] | None = None
+
+    @classmethod
+    def operator(cls) -> Principal:
+        """Whoever runs the ``shudu`` command on the server: a site administrator."""
+        return cls(is_admin=True, can_write=True, via="cli")
 
     @classmethod
     def anonymous(cls) -> Principal:
@@ -49,7 +57,7 @@ class Principal:
 
     @property
     def is_authenticated(self) -> bool:
-        return self.user_id is not None
+        return self.user_id is not None or self.client_id is not None
 
     def _has(self, kind: OrgKind, role: Role) -> bool:
         return any(r.kind is kind and r.role in (role, Role.ADMIN) for r in self.roles)

@@ -1,0 +1,190 @@
+"""The OAuth endpoints: authorize (with its consent page), token, introspect, revoke, and the
+two well-known documents. Handlers await the request, then run Authlib in a worker thread."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import parse_qs
+
+from authlib.oauth2 import OAuth2Error
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from api.auth import CSRF_FORM_FIELD, check_csrf
+from api.http import JSONResponse
+from api.oauth.runtime import OAuthRuntime
+from api.oauth.server import (
+    HttpInput,
+    OAuthResponse,
+    ShuduAuthorizationServer,
+    bind_session,
+    unbind_session,
+)
+from api.state import app_state
+from api.web import error_page, page_language, render
+from core.db import transaction
+from core.identity.models import Organization, User
+from core.identity.oauth import SCOPES
+
+MAX_FORM_FIELDS = 20
+
+
+def runtime(request: Request) -> OAuthRuntime:
+    oauth: OAuthRuntime = request.app.state.oauth
+    return oauth
+
+
+async def _input(request: Request, *, form: bool) -> HttpInput:
+    settings = app_state(request).settings
+    # Authlib sees the public URL: behind a TLS-terminating proxy that is the https base URL.
+    uri = settings.base_url + request.url.path
+    if request.url.query:
+        uri += "?" + request.url.query
+    values: dict[str, list[str]] = {}
+    if form:
+        body = await request.body()
+        if len(body) > 64 * 1024:
+            return HttpInput(request.method, uri, request.headers, {}, {"_too_large": ["1"]})
+        values = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
+    query = parse_qs(request.url.query, keep_blank_values=True)
+    return HttpInput(request.method, uri, request.headers, query, values)
+
+
+def _render(result: OAuthResponse) -> Response:
+    headers = {k: v for k, v in result.headers if k.lower() != "content-type"}
+    if result.status in (301, 302, 303):
+        return RedirectResponse(headers.pop("Location"), status_code=302, headers=headers)
+    body = result.body
+    if isinstance(body, str):
+        return Response(body, status_code=result.status, headers=headers)
+    return JSONResponse(body, status_code=result.status, headers=headers)
+
+
+async def _run(request: Request, work: Callable[[ShuduAuthorizationServer, Session], Any]) -> Any:
+    sessions = app_state(request).sessions
+    server = runtime(request).server
+
+    def run() -> Any:
+        with transaction(sessions, write=True) as session:
+            token = bind_session(session)
+            try:
+                return work(server, session)
+            finally:
+                unbind_session(token)
+
+    return await run_in_threadpool(run)
+
+
+async def token(request: Request) -> Response:
+    http = await _input(request, form=True)
+    result = await _run(request, lambda server, _: server.create_token_response(http))
+    return _render(result)
+
+
+async def revoke(request: Request) -> Response:
+    http = await _input(request, form=True)
+    result = await _run(
+        request, lambda server, _: server.create_endpoint_response("revocation", http)
+    )
+    return _render(result)
+
+
+async def introspect(request: Request) -> Response:
+    http = await _input(request, form=True)
+    result = await _run(
+        request, lambda server, _: server.create_endpoint_response("introspection", http)
+    )
+    return _render(result)
+
+
+async def metadata(request: Request) -> Response:
+    return JSONResponse(runtime(request).server.metadata())
+
+
+async def jwks(request: Request) -> Response:
+    return JSONResponse(
+        runtime(request).server.keys.jwks(), headers={"cache-control": "public, max-age=60"}
+    )
+
+
+def _consent_context(
+    server: ShuduAuthorizationServer, session: Session, grant: Any
+) -> dict[str, Any]:
+    client = grant.client.row
+    org = (
+        None
+        if client.organization_id is None
+        else session.get(Organization, client.organization_id)
+    )
+    owner = None if client.owner_user_id is None else session.get(User, client.owner_user_id)
+    scopes = scope_list(grant.request.scope)
+    return {
+        "client_name": client.name,
+        "client_id": client.client_id,
+        "organization": org,
+        "owner_email": None if owner is None else owner.email,
+        "scopes": [(s, *SCOPES[s]) for s in scopes],
+        "redirect_uri": grant.redirect_uri,
+    }
+
+
+def scope_list(scope: str | None) -> list[str]:
+    return [s for s in (scope or "").split() if s in SCOPES]
+
+
+async def authorize(request: Request) -> Response:
+    """GET shows the consent page; POST (CSRF-checked) records the person's decision."""
+    user_id = request.session.get("user_id")
+    if not isinstance(user_id, str):
+        request.session["oauth_return"] = str(request.url)
+        return RedirectResponse("/login", status_code=303)
+    page_language(request)
+    http = await _input(request, form=request.method == "POST")
+    if request.method == "POST":
+        check_csrf(request, (http.form.get(CSRF_FORM_FIELD) or [""])[0])
+
+    def work(server: ShuduAuthorizationServer, session: Session) -> Any:
+        user = session.get(User, uuid.UUID(user_id))
+        if user is None or not user.is_active:
+            return None
+        oauth_request = server.create_oauth2_request(http)
+        try:
+            grant = server.get_consent_grant(oauth_request, end_user=user)
+        except OAuth2Error as error:
+            if error.redirect_uri:
+                return server.handle_error_response(oauth_request, error)
+            return ("error", error.description or error.error)
+        if request.method == "GET":
+            return ("consent", _consent_context(server, session, grant))
+        approved = (http.form.get("decision") or [""])[0] == "allow"
+        return server.create_authorization_response(
+            oauth_request, grant_user=user if approved else None, grant=grant
+        )
+
+    result = await _run(request, work)
+    if result is None:
+        request.session.clear()
+        return RedirectResponse("/login", status_code=303)
+    if isinstance(result, OAuthResponse):
+        return _render(result)
+    kind, value = result
+    if kind == "error":
+        return error_page(request, 400, f"This authorization request is not valid: {value}")
+    query = request.url.query
+    return render(request, "oauth_consent.html", {**value, "query": query})
+
+
+def routes() -> list[Route]:
+    return [
+        Route("/oauth/authorize", authorize, methods=["GET", "POST"]),
+        Route("/oauth/token", token, methods=["POST"]),
+        Route("/oauth/introspect", introspect, methods=["POST"]),
+        Route("/oauth/revoke", revoke, methods=["POST"]),
+        Route("/.well-known/oauth-authorization-server", metadata, methods=["GET"]),
+        Route("/.well-known/jwks.json", jwks, methods=["GET"]),
+    ]

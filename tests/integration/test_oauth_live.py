@@ -1,0 +1,223 @@
+"""Every OAuth grant with a real OAuth client (Authlib's httpx client) against a live server.
+
+The server is ``shudu serve`` in its own process on a fresh data dir and database; accounts
+and clients are made with the ``shudu`` command, as an operator would.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+from authlib.integrations.base_client.errors import OAuthError
+from authlib.integrations.httpx_client import OAuth2Client
+from authlib.oauth2.rfc7523 import PrivateKeyJWT
+from joserfc import jwt
+from joserfc.jwk import ECKey, KeySet
+
+from tests.live import Demo, run_server, shudu, wait_until
+
+pytestmark = [pytest.mark.live, pytest.mark.database]
+
+PASSWORD = "correct horse battery"
+REDIRECT = "http://127.0.0.1:9/callback"  # never followed: the test reads the redirect
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    data = tmp_path_factory.mktemp("oauth-live")
+    yield from run_server(data)
+
+
+def _register(live: Demo, *args: str) -> dict[str, str]:
+    last = shudu(live.env, "client", "create", *args).strip().splitlines()[-1]
+    created: dict[str, str] = orjson.loads(last)
+    return created
+
+
+@pytest.fixture(scope="module")
+def people(live: Demo) -> dict[str, str]:
+    shudu(live.env, "user", "create", "dev@example.org", "--password", PASSWORD)
+    return {"email": "dev@example.org"}
+
+
+def test_metadata_and_a_token_verified_with_a_standard_jose_library(live: Demo) -> None:
+    meta = httpx.get(f"{live.base}/.well-known/oauth-authorization-server").json()
+    assert meta["issuer"] == live.base
+    assert meta["code_challenge_methods_supported"] == ["S256"]
+    creds = _register(
+        live, "--name", "reader", "--grant", "client_credentials", "--scope", "catalog:read"
+    )
+    with OAuth2Client(creds["client_id"], creds["client_secret"], scope="catalog:read") as client:
+        token = client.fetch_token(meta["token_endpoint"], grant_type="client_credentials")
+        jwks = KeySet.import_key_set(httpx.get(meta["jwks_uri"]).json())
+        decoded = jwt.decode(token["access_token"], jwks, algorithms=["ES256"])
+        assert decoded.header["typ"] == "at+jwt"
+        registry = jwt.JWTClaimsRegistry(
+            iss={"essential": True, "value": live.base},
+            aud={"essential": True, "value": live.base + "/api"},
+            exp={"essential": True},
+        )
+        registry.validate(decoded.claims)
+        assert token["expires_in"] == 900
+        # The Authlib client sends the token; the API takes it.
+        response = client.get(f"{live.base}/api/v1/datasets")
+        assert response.status_code == 200, response.text
+
+
+def test_client_credentials_with_secret_post_and_revocation(live: Demo) -> None:
+    creds = _register(
+        live,
+        "--name", "poster", "--grant", "client_credentials", "--scope", "catalog:read",
+        "--auth-method", "client_secret_post",
+    )  # fmt: skip
+    with OAuth2Client(
+        creds["client_id"],
+        creds["client_secret"],
+        token_endpoint_auth_method="client_secret_post",
+        revocation_endpoint_auth_method="client_secret_post",
+    ) as client:
+        token = client.fetch_token(f"{live.base}/oauth/token", grant_type="client_credentials")
+        assert client.get(f"{live.base}/api/v1/themes").status_code == 200
+        revoked = client.revoke_token(f"{live.base}/oauth/revoke", token["access_token"])
+        assert revoked.status_code == 200
+        # Refused by the API within seconds (at once in the process that revoked it).
+        wait_until(
+            lambda: client.get(f"{live.base}/api/v1/themes").status_code == 401,
+            "the revoked token refused",
+            seconds=5,
+        )
+
+
+def test_private_key_jwt_client(live: Demo, tmp_path: Path) -> None:
+    key = ECKey.generate_key("P-256", {"kid": "app-1"}, private=True)
+    jwks_file = tmp_path / "jwks.json"
+    jwks_file.write_bytes(orjson.dumps({"keys": [key.as_dict(private=False)]}))
+    creds = _register(
+        live, "--name", "signer", "--grant", "client_credentials", "--scope", "catalog:read",
+        "--jwks", str(jwks_file),
+    )  # fmt: skip
+    assert creds["client_secret"] is None
+    token_url = f"{live.base}/oauth/token"
+    auth = PrivateKeyJWT(token_url, alg="ES256")
+    with OAuth2Client(creds["client_id"], key, token_endpoint_auth_method=auth) as client:
+        token = client.fetch_token(token_url, grant_type="client_credentials")
+        assert client.get(f"{live.base}/api/v1/datasets").status_code == 200
+        assert token["scope"] == "catalog:read"
+    # Someone else's key does not do.
+    stranger = ECKey.generate_key("P-256", {"kid": "app-1"}, private=True)
+    with (
+        OAuth2Client(creds["client_id"], stranger, token_endpoint_auth_method=auth) as client,
+        pytest.raises(OAuthError) as refused,
+    ):
+        client.fetch_token(token_url, grant_type="client_credentials")
+    assert refused.value.error == "invalid_client"
+
+
+def _browser_login(live: Demo, email: str) -> httpx.Client:
+    browser = httpx.Client(base_url=live.base, follow_redirects=False)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', browser.get("/login").text)
+    assert csrf is not None
+    done = browser.post(
+        "/login", data={"email": email, "password": PASSWORD, "csrf_token": csrf.group(1)}
+    )
+    assert done.status_code == 303
+    return browser
+
+
+def _consent(browser: httpx.Client, url: str) -> str:
+    page = browser.get(url)
+    assert page.status_code == 200, page.text
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert csrf is not None
+    decided = browser.post(url, data={"csrf_token": csrf.group(1), "decision": "allow"})
+    assert decided.status_code == 302, decided.text
+    return decided.headers["location"]
+
+
+def test_authorization_code_with_pkce_then_refresh_rotation_and_reuse(
+    live: Demo, people: dict[str, str]
+) -> None:
+    creds = _register(
+        live, "--name", "timetable", "--grant", "authorization_code",
+        "--scope", "catalog:read catalog:write", "--owner", people["email"],
+        "--redirect-uri", REDIRECT,
+    )  # fmt: skip
+    token_url = f"{live.base}/oauth/token"
+    client = OAuth2Client(
+        creds["client_id"],
+        creds["client_secret"],
+        redirect_uri=REDIRECT,
+        scope="catalog:read",
+        code_challenge_method="S256",
+    )
+    verifier = hashlib.sha256(b"a test verifier").hexdigest()
+    url, state = client.create_authorization_url(
+        f"{live.base}/oauth/authorize", code_verifier=verifier
+    )
+    assert "code_challenge_method=S256" in url
+    with closing(_browser_login(live, people["email"])) as browser:
+        callback = _consent(browser, url)
+    token: dict[str, Any] = client.fetch_token(
+        token_url, authorization_response=callback, code_verifier=verifier, state=state
+    )
+    assert token["scope"] == "catalog:read"
+    me = client.get(f"{live.base}/api/v1/me")
+    assert me.json()["email"] == people["email"]
+
+    first_refresh = token["refresh_token"]
+    rotated = client.refresh_token(token_url, refresh_token=first_refresh)
+    assert rotated["refresh_token"] != first_refresh
+    assert client.get(f"{live.base}/api/v1/me").status_code == 200
+
+    # Reusing the old refresh token revokes the family: the rotated one dies too.
+    reuse = httpx.post(
+        token_url,
+        data={"grant_type": "refresh_token", "refresh_token": first_refresh},
+        auth=(creds["client_id"], creds["client_secret"]),
+    )
+    assert reuse.json()["error"] == "invalid_grant"
+    after = httpx.post(
+        token_url,
+        data={"grant_type": "refresh_token", "refresh_token": rotated["refresh_token"]},
+        auth=(creds["client_id"], creds["client_secret"]),
+    )
+    assert after.json()["error"] == "invalid_grant"
+    client.close()
+
+
+def test_plain_pkce_and_unregistered_redirects_are_refused_live(
+    live: Demo, people: dict[str, str]
+) -> None:
+    creds = _register(
+        live, "--name", "strict", "--grant", "authorization_code", "--scope", "catalog:read",
+        "--owner", people["email"], "--redirect-uri", REDIRECT,
+    )  # fmt: skip
+    with closing(_browser_login(live, people["email"])) as browser:
+        plain = OAuth2Client(
+            creds["client_id"], redirect_uri=REDIRECT, code_challenge_method="plain"
+        )
+        url, _ = plain.create_authorization_url(
+            f"{live.base}/oauth/authorize", code_verifier="x" * 50
+        )
+        refused = browser.get(url)
+        assert refused.status_code == 302
+        assert "error=invalid_request" in refused.headers["location"]
+        evil = OAuth2Client(
+            creds["client_id"],
+            redirect_uri=REDIRECT + ".evil.example",
+            code_challenge_method="S256",
+        )
+        url, _ = evil.create_authorization_url(
+            f"{live.base}/oauth/authorize", code_verifier="y" * 50
+        )
+        page = browser.get(url)
+        assert page.status_code == 400
+        assert "location" not in page.headers

@@ -1,0 +1,607 @@
+"""The OAuth 2.0 authorization server and resource protection, through the ASGI app.
+
+The flows with a real OAuth client against a live server are in
+tests/integration/test_oauth_live.py; here are the rules, one by one, and the negative cases.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+import secrets
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import pytest
+from joserfc import jwt
+from joserfc.jwk import KeySet, OctKey
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.testclient import TestClient
+
+from api.oauth.keys import KeyRing
+from api.routes_audit import audit_api
+from api.routes_search import search_api
+from api.routes_v1 import api
+from core.identity.models import OrgKind, Role, User
+from core.identity.oauth import OAuthClientService
+from core.identity.principal import Principal
+from core.ledger import LedgerEntry
+from core.settings import Settings, load_settings
+from tests.factories import PASSWORD, make_dataset, make_member, make_org, make_theme, token_for
+
+BASE = "http://localhost"
+REDIRECT = "http://127.0.0.1:9999/callback"
+
+
+@pytest.fixture
+def settings(tmp_path: Path, db_url: str) -> Settings:
+    # Authlib insists on https except for loopback hosts; localhost stands in for the site.
+    return load_settings(
+        {
+            "SHUDU_DATA_DIR": str(tmp_path / "data"),
+            "SHUDU_DATABASE_URL": db_url,
+            "SHUDU_BASE_URL": BASE,
+        }
+    )
+
+
+def _new_client(
+    session: Session, principal: Principal, *, scope: str, org: Any = None, **kw: Any
+) -> tuple[str, str]:
+    issued = OAuthClientService(session).create(
+        principal,
+        name=kw.pop("name", "Test app"),
+        grant_types=kw.pop("grant_types", ["client_credentials"]),
+        scope=scope,
+        organization=org,
+        **kw,
+    )
+    session.commit()
+    assert issued.secret is not None
+    return issued.client.client_id, issued.secret
+
+
+@pytest.fixture
+def world(session: Session) -> dict[str, Any]:
+    make_theme(session, "transport")
+    dept = make_org(session, OrgKind.DEPARTMENT, name="transport-dept")
+    other = make_org(session, OrgKind.DEPARTMENT, name="water-dept")
+    publisher = make_member(session, dept, Role.PUBLISHER)
+    other_publisher = make_member(session, other, Role.PUBLISHER)
+    ours = make_dataset(session, dept, publisher, name="bus-lines")
+    theirs = make_dataset(session, other, other_publisher, name="water-quality")
+    session.commit()
+    dept_client = _new_client(
+        session,
+        Principal.for_user(publisher, can_write=True, via="session"),
+        scope="catalog:read catalog:write",
+        org=dept,
+    )
+    reader_client = _new_client(session, Principal.operator(), scope="catalog:read")
+    return {
+        "publisher": publisher,
+        "ours": ours.name,
+        "theirs": theirs.name,
+        "dept_client": dept_client,
+        "reader_client": reader_client,
+        "personal": token_for(session, publisher),
+    }
+
+
+def _token(client: TestClient, creds: tuple[str, str], **form: str) -> Any:
+    return client.post(
+        "/oauth/token", data={"grant_type": "client_credentials", **form}, auth=creds
+    )
+
+
+def _access(client: TestClient, creds: tuple[str, str], scope: str | None = None) -> str:
+    form = {} if scope is None else {"scope": scope}
+    response = _token(client, creds, **form)
+    assert response.status_code == 200, response.text
+    return str(response.json()["access_token"])
+
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _keys(settings: Settings) -> KeyRing:
+    return KeyRing(settings.data_dir / "oauth_keys", settings.access_token_seconds)
+
+
+def _claims(client_id: str, **overrides: Any) -> dict[str, Any]:
+    now = int(time.time())
+    claims = {
+        "iss": BASE,
+        "aud": BASE + "/api",
+        "sub": client_id,
+        "client_id": client_id,
+        "scope": "catalog:read",
+        "iat": now,
+        "exp": now + 300,
+        "jti": secrets.token_urlsafe(8),
+    }
+    claims.update(overrides)
+    return claims
+
+
+def _sign(settings: Settings, claims: dict[str, Any], **header: Any) -> str:
+    key = _keys(settings).current
+    full = {"alg": "ES256", "typ": "at+jwt", "kid": key.kid, **header}
+    full = {k: v for k, v in full.items() if v is not None}
+    return jwt.encode(full, claims, key.key, algorithms=["ES256"])
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+# -- client credentials and the token itself --------------------------------------------------
+
+
+def test_client_credentials_token_is_an_rfc9068_jwt(
+    client: TestClient, world: dict[str, Any]
+) -> None:
+    response = _token(client, world["reader_client"])
+    assert response.status_code == 200, response.text
+    assert response.headers["cache-control"] == "no-store"
+    body = response.json()
+    assert body["token_type"] == "Bearer"
+    assert body["expires_in"] == 900  # 15 minutes, not Authlib's 10 days
+    assert body["scope"] == "catalog:read"
+    assert "refresh_token" not in body
+
+    jwks = KeySet.import_key_set(client.get("/.well-known/jwks.json").json())
+    token = jwt.decode(body["access_token"], jwks, algorithms=["ES256"])
+    assert token.header["typ"] == "at+jwt"
+    assert token.header["kid"] in {k.kid for k in jwks.keys}
+    claims = token.claims
+    assert claims["iss"] == BASE
+    assert claims["aud"] == BASE + "/api"
+    assert claims["client_id"] == claims["sub"] == world["reader_client"][0]
+    assert claims["exp"] - claims["iat"] == 900
+    assert len(claims["jti"]) >= 16
+
+
+def test_metadata_names_every_endpoint_and_only_s256(client: TestClient) -> None:
+    meta = client.get("/.well-known/oauth-authorization-server").json()
+    assert meta["issuer"] == BASE
+    assert meta["token_endpoint"] == BASE + "/oauth/token"
+    assert meta["jwks_uri"] == BASE + "/.well-known/jwks.json"
+    assert meta["code_challenge_methods_supported"] == ["S256"]
+    assert "implicit" not in meta["grant_types_supported"]
+    assert "password" not in meta["grant_types_supported"]
+    assert set(meta["token_endpoint_auth_methods_supported"]) == {
+        "client_secret_basic",
+        "client_secret_post",
+        "private_key_jwt",
+    }
+    jwks = client.get("/.well-known/jwks.json").json()
+    assert all("d" not in key for key in jwks["keys"])  # never the private part
+
+
+def test_client_secret_post_and_wrong_secret(client: TestClient, session: Session) -> None:
+    creds = _new_client(
+        session, Principal.operator(), scope="catalog:read", auth_method="client_secret_post"
+    )
+    response = client.post(
+        "/oauth/token",
+        data={"grant_type": "client_credentials", "client_id": creds[0], "client_secret": creds[1]},
+    )
+    assert response.status_code == 200, response.text
+    # A client registered for client_secret_post may not use basic, and a wrong secret fails.
+    assert _token(client, creds).json()["error"] == "invalid_client"
+    wrong = client.post(
+        "/oauth/token",
+        data={"grant_type": "client_credentials", "client_id": creds[0], "client_secret": "x"},
+    )
+    assert wrong.status_code in (400, 401)
+    assert wrong.json()["error"] == "invalid_client"
+
+
+def test_scope_escalation_is_refused(client: TestClient, world: dict[str, Any]) -> None:
+    response = _token(client, world["reader_client"], scope="catalog:read catalog:write")
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_scope"
+    assert _token(client, world["reader_client"], scope="nonsense").json()["error"] == (
+        "invalid_scope"
+    )
+
+
+def test_no_implicit_or_password_grant(client: TestClient, world: dict[str, Any]) -> None:
+    for grant in ("password", "implicit"):
+        response = client.post(
+            "/oauth/token",
+            data={"grant_type": grant, "username": "a", "password": "b"},
+            auth=world["reader_client"],
+        )
+        assert response.json()["error"] == "unsupported_grant_type"
+
+
+# -- resource protection ------------------------------------------------------------------------
+
+
+def test_every_api_operation_declares_a_scope() -> None:
+    undeclared = [
+        f"{op.method} {op.path}"
+        for op in [*api.operations, *search_api.operations, *audit_api.operations]
+        if op.scope is None
+    ]
+    assert undeclared == []
+
+
+def test_openapi_documents_oauth2_and_each_scope(client: TestClient) -> None:
+    document = client.get("/api/v1/openapi.json").json()
+    scheme = document["components"]["securitySchemes"]["oauth2"]
+    flows = scheme["flows"]
+    assert flows["clientCredentials"]["tokenUrl"] == BASE + "/oauth/token"
+    assert flows["authorizationCode"]["authorizationUrl"] == BASE + "/oauth/authorize"
+    create = document["paths"]["/api/v1/datasets"]["post"]
+    assert {"oauth2": ["catalog:write"]} in create["security"]
+    listing = document["paths"]["/api/v1/datasets"]["get"]
+    assert {"oauth2": ["catalog:read"]} in listing["security"]
+
+
+def test_a_token_reads_and_roles_apply_on_top(client: TestClient, world: dict[str, Any]) -> None:
+    token = _access(client, world["dept_client"])
+    listed = client.get("/api/v1/datasets", headers=_bearer(token))
+    assert listed.status_code == 200
+    # The department's client publishes for its department …
+    own = client.patch(
+        f"/api/v1/datasets/{world['ours']}",
+        json={"version": "2"},
+        headers=_bearer(token),
+    )
+    assert own.status_code == 200, own.text
+    # … and not for another one, whatever its scopes say.
+    theirs = client.patch(
+        f"/api/v1/datasets/{world['theirs']}",
+        json={"version": "2"},
+        headers=_bearer(token),
+    )
+    assert theirs.status_code == 403, theirs.text
+
+
+def test_missing_scope_is_insufficient_scope(client: TestClient, world: dict[str, Any]) -> None:
+    token = _access(client, world["dept_client"], scope="catalog:read")
+    response = client.patch(
+        f"/api/v1/datasets/{world['ours']}", json={"version": "3"}, headers=_bearer(token)
+    )
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "insufficient_scope"
+    audit = client.get("/api/v1/audit/entries", headers=_bearer(token))
+    assert audit.status_code == 403
+
+
+def test_personal_api_tokens_keep_working(client: TestClient, world: dict[str, Any]) -> None:
+    response = client.get("/api/v1/me", headers=_bearer(world["personal"]))
+    assert response.status_code == 200
+    assert response.json()["authenticated_by"] == "token"
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["expired", "wrong_audience", "wrong_issuer", "missing_typ", "jwt_typ", "no_jti"],
+)
+def test_forged_or_stale_tokens_are_refused(
+    client: TestClient, settings: Settings, world: dict[str, Any], case: str
+) -> None:
+    client.get("/.well-known/jwks.json")  # the app made its key ring
+    cid = world["reader_client"][0]
+    now = int(time.time())
+    if case == "expired":
+        token = _sign(settings, _claims(cid, iat=now - 2000, exp=now - 1000))
+    elif case == "wrong_audience":
+        token = _sign(settings, _claims(cid, aud="https://elsewhere.example/api"))
+    elif case == "wrong_issuer":
+        token = _sign(settings, _claims(cid, iss="https://evil.example"))
+    elif case == "missing_typ":
+        token = _sign(settings, _claims(cid), typ=None)
+    elif case == "jwt_typ":
+        token = _sign(settings, _claims(cid), typ="JWT")
+    else:
+        claims = _claims(cid)
+        del claims["jti"]
+        token = _sign(settings, claims)
+    response = client.get("/api/v1/datasets", headers=_bearer(token))
+    assert response.status_code == 401, (case, response.text)
+    assert response.json()["error"]["code"] == "invalid_token"
+
+
+def test_alg_none_and_hs256_with_the_public_key_are_refused(
+    client: TestClient, world: dict[str, Any]
+) -> None:
+    public = client.get("/.well-known/jwks.json").json()["keys"][0]
+    claims = _claims(world["reader_client"][0])
+    payload = _b64(json.dumps(claims).encode())
+    header_none = _b64(json.dumps({"alg": "none", "typ": "at+jwt"}).encode())
+    unsigned = f"{header_none}.{payload}."
+    # The classic confusion attack: HMAC keyed with the server's public key.
+    hmac_key = OctKey.import_key(json.dumps(public).encode())
+    confused = jwt.encode(
+        {"alg": "HS256", "typ": "at+jwt", "kid": public["kid"]},
+        claims,
+        hmac_key,
+        algorithms=["HS256"],
+    )
+    for token in (unsigned, confused):
+        response = client.get("/api/v1/datasets", headers=_bearer(token))
+        assert response.status_code == 401, response.text
+
+
+def test_revoked_token_is_refused_and_introspects_inactive(
+    client: TestClient, session: Session, world: dict[str, Any]
+) -> None:
+    creds = world["reader_client"]
+    token = _access(client, creds)
+    active = client.post("/oauth/introspect", data={"token": token}, auth=creds).json()
+    assert active["active"] is True
+    assert active["client_id"] == creds[0]
+    assert client.get("/api/v1/datasets", headers=_bearer(token)).status_code == 200
+
+    assert client.post("/oauth/revoke", data={"token": token}, auth=creds).status_code == 200
+    refused = client.get("/api/v1/datasets", headers=_bearer(token))
+    assert refused.status_code == 401
+    assert "revoked" in refused.json()["error"]["message"]
+    assert client.post("/oauth/introspect", data={"token": token}, auth=creds).json() == {
+        "active": False
+    }
+    types = set(session.scalars(select(LedgerEntry.type)))
+    assert {"oauth.token_granted", "oauth.token_revoked", "oauth_client.created"} <= types
+
+
+def test_another_client_cannot_revoke_or_introspect_my_token(
+    client: TestClient, world: dict[str, Any]
+) -> None:
+    token = _access(client, world["reader_client"])
+    other = world["dept_client"]
+    client.post("/oauth/revoke", data={"token": token}, auth=other)
+    assert client.get("/api/v1/datasets", headers=_bearer(token)).status_code == 200
+    seen = client.post("/oauth/introspect", data={"token": token}, auth=other)
+    assert seen.json().get("active") is not True
+
+
+def test_a_deleted_client_tokens_stop_working(
+    client: TestClient, session: Session, world: dict[str, Any]
+) -> None:
+    creds = world["reader_client"]
+    token = _access(client, creds)
+    OAuthClientService(session).delete(Principal.operator(), creds[0])
+    session.commit()
+    assert client.get("/api/v1/datasets", headers=_bearer(token)).status_code == 401
+
+
+# -- authorization code with PKCE, consent, refresh rotation ----------------------------------
+
+
+def _login(client: TestClient, email: str) -> None:
+    page = client.get("/login")
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert csrf is not None
+    response = client.post(
+        "/login",
+        data={"email": email, "password": PASSWORD, "csrf_token": csrf.group(1)},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+
+
+def _pkce() -> tuple[str, str]:
+    verifier = secrets.token_urlsafe(48)
+    challenge = _b64(hashlib.sha256(verifier.encode()).digest())
+    return verifier, challenge
+
+
+@pytest.fixture
+def web_app(session: Session, world: dict[str, Any]) -> dict[str, Any]:
+    publisher: User = world["publisher"]
+    creds = _new_client(
+        session,
+        Principal.for_user(publisher, can_write=True, via="session"),
+        scope="catalog:read catalog:write",
+        name="Bus timetable app",
+        grant_types=["authorization_code"],
+        redirect_uris=[REDIRECT],
+    )
+    return {"creds": creds, "user": publisher}
+
+
+def _authorize_url(client_id: str, challenge: str | None, **extra: str) -> str:
+    params = {
+        "response_type": "code",
+        "client_id": client_id,
+        "redirect_uri": REDIRECT,
+        "scope": "catalog:read",
+        "state": "xyz",
+    }
+    if challenge is not None:
+        params.update(code_challenge=challenge, code_challenge_method="S256")
+    params.update(extra)
+    return "/oauth/authorize?" + urlencode(params)
+
+
+def _consent(client: TestClient, url: str, decision: str = "allow") -> Any:
+    page = client.get(url)
+    assert page.status_code == 200, page.text
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert csrf is not None
+    return client.post(
+        url, data={"csrf_token": csrf.group(1), "decision": decision}, follow_redirects=False
+    )
+
+
+def _code_from(response: Any) -> str:
+    assert response.status_code == 302, response.text
+    location = urlsplit(response.headers["location"])
+    assert f"{location.scheme}://{location.netloc}{location.path}" == REDIRECT
+    query = parse_qs(location.query)
+    assert query["state"] == ["xyz"]
+    return query["code"][0]
+
+
+def test_consent_page_names_client_owner_and_scopes(
+    client: TestClient, web_app: dict[str, Any]
+) -> None:
+    _login(client, web_app["user"].email)
+    _, challenge = _pkce()
+    page = client.get(
+        _authorize_url(web_app["creds"][0], challenge, scope="catalog:read catalog:write")
+        + "&lang=en"
+    )
+    assert page.status_code == 200
+    assert "Bus timetable app" in page.text
+    assert web_app["user"].email in page.text
+    assert "Read the catalog" in page.text
+    assert "Create and change datasets" in page.text
+
+
+def test_consent_post_without_csrf_is_refused(client: TestClient, web_app: dict[str, Any]) -> None:
+    _login(client, web_app["user"].email)
+    _, challenge = _pkce()
+    url = _authorize_url(web_app["creds"][0], challenge)
+    response = client.post(url, data={"decision": "allow"}, follow_redirects=False)
+    assert response.status_code == 403
+
+
+def test_code_flow_with_refresh_rotation_and_reuse_detection(
+    client: TestClient, session: Session, web_app: dict[str, Any]
+) -> None:
+    creds = web_app["creds"]
+    _login(client, web_app["user"].email)
+    verifier, challenge = _pkce()
+    code = _code_from(_consent(client, _authorize_url(creds[0], challenge)))
+
+    form = {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT}
+    tokens = client.post("/oauth/token", data={**form, "code_verifier": verifier}, auth=creds)
+    assert tokens.status_code == 200, tokens.text
+    first = tokens.json()
+    claims = jwt.decode(
+        first["access_token"],
+        KeySet.import_key_set(client.get("/.well-known/jwks.json").json()),
+        algorithms=["ES256"],
+    ).claims
+    assert claims["sub"] == str(web_app["user"].id)
+    me = client.get("/api/v1/me", headers=_bearer(first["access_token"]))
+    assert me.json()["email"] == web_app["user"].email
+
+    # The code is good once; a replay is refused and revokes what it bought.
+    replay = client.post("/oauth/token", data={**form, "code_verifier": verifier}, auth=creds)
+    assert replay.json()["error"] == "invalid_grant"
+
+    refresh = {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]}
+    assert client.post("/oauth/token", data=refresh, auth=creds).json()["error"] == (
+        "invalid_grant"
+    )
+    types = list(session.scalars(select(LedgerEntry.type)))
+    assert "oauth.refresh_token_reuse" in types
+
+
+def test_refresh_token_reuse_revokes_the_family(
+    client: TestClient, session: Session, web_app: dict[str, Any]
+) -> None:
+    creds = web_app["creds"]
+    _login(client, web_app["user"].email)
+    verifier, challenge = _pkce()
+    code = _code_from(_consent(client, _authorize_url(creds[0], challenge)))
+    first = client.post(
+        "/oauth/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": REDIRECT,
+            "code_verifier": verifier,
+        },
+        auth=creds,
+    ).json()
+    rotated = client.post(
+        "/oauth/token",
+        data={"grant_type": "refresh_token", "refresh_token": first["refresh_token"]},
+        auth=creds,
+    ).json()
+    assert rotated["refresh_token"] != first["refresh_token"]
+    # The old one again: a copy is in someone's hands. Both stop working.
+    reuse = client.post(
+        "/oauth/token",
+        data={"grant_type": "refresh_token", "refresh_token": first["refresh_token"]},
+        auth=creds,
+    )
+    assert reuse.json()["error"] == "invalid_grant"
+    latest = client.post(
+        "/oauth/token",
+        data={"grant_type": "refresh_token", "refresh_token": rotated["refresh_token"]},
+        auth=creds,
+    )
+    assert latest.json()["error"] == "invalid_grant"
+    assert "oauth.refresh_token_reuse" in set(session.scalars(select(LedgerEntry.type)))
+
+
+@pytest.mark.parametrize(
+    ("case", "url_extra"),
+    [
+        ("no_pkce", {}),
+        ("plain", {"code_challenge_method": "plain"}),
+        ("prefix_redirect", {"redirect_uri": REDIRECT + "/evil"}),
+        ("other_redirect", {"redirect_uri": "http://127.0.0.1:9999/callbackx"}),
+    ],
+)
+def test_bad_authorization_requests_are_refused(
+    client: TestClient, web_app: dict[str, Any], case: str, url_extra: dict[str, str]
+) -> None:
+    _login(client, web_app["user"].email)
+    verifier, challenge = _pkce()
+    if case == "no_pkce":
+        url = _authorize_url(web_app["creds"][0], None)
+    elif case == "plain":
+        url = _authorize_url(web_app["creds"][0], verifier, **url_extra)
+    else:
+        url = _authorize_url(web_app["creds"][0], challenge, **url_extra)
+    response = client.get(url, follow_redirects=False)
+    if case.endswith("redirect"):
+        # Never redirect to an unregistered URI: show an error page instead.
+        assert response.status_code == 400, response.text
+        assert "location" not in response.headers
+    else:
+        assert response.status_code == 302
+        query = parse_qs(urlsplit(response.headers["location"]).query)
+        assert query["error"] == ["invalid_request"]
+
+
+def test_token_request_without_verifier_is_refused(
+    client: TestClient, web_app: dict[str, Any]
+) -> None:
+    creds = web_app["creds"]
+    _login(client, web_app["user"].email)
+    _, challenge = _pkce()
+    code = _code_from(_consent(client, _authorize_url(creds[0], challenge)))
+    response = client.post(
+        "/oauth/token",
+        data={"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT},
+        auth=creds,
+    )
+    assert response.json()["error"] == "invalid_request"
+    wrong = client.post(
+        "/oauth/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": REDIRECT,
+            "code_verifier": secrets.token_urlsafe(48),
+        },
+        auth=creds,
+    )
+    assert wrong.json()["error"] == "invalid_grant"
+
+
+def test_denied_consent_redirects_with_access_denied(
+    client: TestClient, web_app: dict[str, Any]
+) -> None:
+    _login(client, web_app["user"].email)
+    _, challenge = _pkce()
+    response = _consent(client, _authorize_url(web_app["creds"][0], challenge), "deny")
+    assert response.status_code == 302
+    assert parse_qs(urlsplit(response.headers["location"]).query)["error"] == ["access_denied"]
