@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import catalog.datastore.models
 import catalog.models
 import core.identity.models
 import core.identity.oauth_models

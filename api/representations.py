@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from catalog.datastore.services import status_of
 from catalog.licenses import OPEN_LICENSES
 from catalog.models import Dataset, DatasetRevision, Resource, Theme
 from core.identity.models import ApiToken, Organization, User
@@ -38,6 +39,8 @@ def resource_json(resource: Resource, base_url: str) -> dict[str, Any]:
         "filename": resource.filename,
         "created_at": resource.created_at,
         "modified": resource.modified,
+        # Tabular uploads: load state and report, and the schema once loaded.
+        **status_of(resource),
     }
 
 

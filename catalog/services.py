@@ -12,6 +12,8 @@ from sqlalchemy import ColumnElement, func, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from catalog.datastore.publication import personal_data_problems
+from catalog.datastore.sources import source_format
 from catalog.filestore import StoredBlob
 from catalog.licenses import OPEN_LICENSES
 from catalog.models import (
@@ -32,6 +34,7 @@ from core.identity.models import Organization, OrgKind
 from core.identity.principal import Principal
 
 SEARCH_TOPIC = "search.dataset"
+DATASTORE_INGEST_TOPIC = "datastore.ingest"
 
 # Which state changes are allowed (anything else is a 409).
 TRANSITIONS: dict[DatasetState, frozenset[DatasetState]] = {
@@ -361,6 +364,14 @@ class DatasetService:
             )
         if target is DatasetState.PUBLISHED:
             check_classification(dataset.open_level, dataset.grade, dataset.license_id)
+            if dataset.open_level is OpenLevel.OPEN:
+                self.session.flush()
+                problems = personal_data_problems(self.session, dataset.id)
+                if problems:
+                    raise ValidationFailed(
+                        "Open data may not hold personal data: " + problems[0],
+                        {"personal_data": problems},
+                    )
             if dataset.issued is None:
                 dataset.issued = utcnow()
         before = dataset.state
@@ -429,6 +440,9 @@ class DatasetService:
         dataset.modified = utcnow()
         self.session.flush()
         self._revise(dataset, "resource_added", {"resource": [None, str(resource.id)]})
+        if blob is not None and source_format(filename, media_type, fmt) is not None:
+            # Tabular uploads are loaded into the datastore from the outbox (catalog.datastore).
+            outbox.emit(self.session, DATASTORE_INGEST_TOPIC, str(resource.id))
         return resource
 
     def get_resource(self, resource_id: uuid.UUID) -> Resource:

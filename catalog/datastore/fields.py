@@ -1,0 +1,180 @@
+"""Field types and sensitivities of datastore columns, and type inference over text cells.
+
+Inference is a per-column state machine that only ever widens
+(integer → decimal → text, date → datetime → text, boolean → text), so one pass over a file
+decides every column's type and each cell costs at most one check.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+
+class FieldType(enum.StrEnum):
+    INTEGER = "integer"
+    DECIMAL = "decimal"
+    BOOLEAN = "boolean"
+    DATE = "date"
+    DATETIME = "datetime"
+    TEXT = "text"
+
+
+class Sensitivity(enum.StrEnum):
+    """DESIGN.md §2: open datasets may only hold public fields."""
+
+    PUBLIC = "public"
+    PERSONAL = "personal"
+    SENSITIVE_PERSONAL = "sensitive_personal"
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """One column: its public id (the header), its type, sensitivity and physical column."""
+
+    id: str
+    type: FieldType
+    sensitivity: Sensitivity
+    column: str  # c0, c1, ...: never derived from user text
+
+    def as_json(self) -> dict[str, str]:
+        return {"id": self.id, "type": self.type.value, "sensitivity": self.sensitivity.value}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Field:
+        return cls(
+            id=data["id"],
+            type=FieldType(data["type"]),
+            sensitivity=Sensitivity(data["sensitivity"]),
+            column=data["column"],
+        )
+
+    def stored(self) -> dict[str, str]:
+        return {**self.as_json(), "column": self.column}
+
+
+INTEGER_RE = re.compile(r"[+-]?\d{1,18}")
+DECIMAL_RE = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+DATETIME_RE = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?")
+TRUE_WORDS = frozenset({"true", "yes", "是", "t", "y"})
+FALSE_WORDS = frozenset({"false", "no", "否", "f", "n"})
+BOOLEAN_WORDS = TRUE_WORDS | FALSE_WORDS
+
+# The order a column's candidate type moves through as values fail to fit.
+_WIDER: dict[FieldType, FieldType] = {
+    FieldType.INTEGER: FieldType.DECIMAL,
+    FieldType.DECIMAL: FieldType.TEXT,
+    FieldType.DATE: FieldType.DATETIME,
+    FieldType.DATETIME: FieldType.TEXT,
+    FieldType.BOOLEAN: FieldType.TEXT,
+}
+
+
+def _valid_date(value: str) -> bool:
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _valid_datetime(value: str) -> bool:
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def fits(kind: FieldType, value: str) -> bool:
+    """Whether a non-empty, stripped text cell is a value of ``kind``."""
+    if kind is FieldType.INTEGER:
+        return INTEGER_RE.fullmatch(value) is not None
+    if kind is FieldType.DECIMAL:
+        return DECIMAL_RE.fullmatch(value) is not None
+    if kind is FieldType.BOOLEAN:
+        return value.lower() in BOOLEAN_WORDS
+    if kind is FieldType.DATE:
+        return DATE_RE.fullmatch(value) is not None and _valid_date(value)
+    if kind is FieldType.DATETIME:
+        return (
+            DATETIME_RE.fullmatch(value) is not None or DATE_RE.fullmatch(value) is not None
+        ) and _valid_datetime(value)
+    return True
+
+
+def _first_guess(value: str) -> FieldType:
+    for kind in (FieldType.INTEGER, FieldType.DECIMAL, FieldType.DATE, FieldType.DATETIME):
+        if fits(kind, value):
+            return kind
+    if value.lower() in BOOLEAN_WORDS and not value.isdigit():
+        return FieldType.BOOLEAN
+    return FieldType.TEXT
+
+
+class TypeGuesser:
+    """Watches the cells of one column and settles on the narrowest type that fits them all."""
+
+    __slots__ = ("kind",)
+
+    def __init__(self) -> None:
+        self.kind: FieldType | None = None  # None: only empty cells so far
+
+    def see(self, value: str) -> None:
+        kind = self.kind
+        if kind is FieldType.TEXT:
+            return
+        if kind is None:
+            self.kind = _first_guess(value)
+            return
+        while not fits(kind, value):
+            kind = _WIDER[kind]
+        self.kind = kind
+
+    @property
+    def result(self) -> FieldType:
+        return self.kind or FieldType.TEXT
+
+
+def to_python(kind: FieldType, value: str) -> Any:
+    """A text cell (already known to fit ``kind``) as the Python value to store."""
+    if kind is FieldType.INTEGER:
+        return int(value)
+    if kind is FieldType.DECIMAL:
+        return float(value)
+    if kind is FieldType.BOOLEAN:
+        return value.lower() in TRUE_WORDS
+    if kind is FieldType.DATE:
+        return date.fromisoformat(value)
+    if kind is FieldType.DATETIME:
+        return datetime.fromisoformat(value)
+    return value
+
+
+def parse_value(kind: FieldType, raw: Any) -> Any:
+    """A filter value from a client as a value of ``kind``; ValueError when it is not one."""
+    if raw is None:
+        return None
+    if kind is FieldType.TEXT:
+        if isinstance(raw, (dict, list)):
+            raise ValueError("expected text")
+        return str(raw)
+    if kind is FieldType.BOOLEAN:
+        if isinstance(raw, bool):
+            return raw
+        text = str(raw).strip()
+        if text.lower() not in BOOLEAN_WORDS:
+            raise ValueError("expected true or false")
+        return text.lower() in TRUE_WORDS
+    if isinstance(raw, (bool, dict, list)):
+        raise ValueError(f"expected a {kind.value}")
+    text = str(raw).strip()
+    if kind is FieldType.DATETIME and DATE_RE.fullmatch(text):
+        return datetime.fromisoformat(text)
+    if not fits(kind, text):
+        raise ValueError(f"expected a {kind.value}")
+    return to_python(kind, text)

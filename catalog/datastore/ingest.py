@@ -1,0 +1,171 @@
+"""Ingest: a row source into a new data table, in two streaming passes, then swapped in.
+
+Pass one reads the whole file to infer each column's type, find bad rows and run the
+personal-data detectors; pass two reads it again and loads it (``COPY`` on PostgreSQL, a
+streamed ``executemany`` on SQLite). Neither pass holds more than a batch of rows. The new
+table becomes visible only when the metadata row points at it, in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection
+
+from catalog.datastore.detectors import LABELS, detect
+from catalog.datastore.fields import Field, FieldType, Sensitivity, TypeGuesser, to_python
+from catalog.datastore.sources import MAX_COLUMNS, IngestRefused, RowSource
+from catalog.datastore.tables import ROW_ID, data_table
+
+MAX_REPORTED_BAD_ROWS = 100
+MAX_HEADER_CHARS = 100
+
+
+@dataclass
+class Scan:
+    """What pass one learned about a file."""
+
+    header: list[str]
+    types: list[FieldType]
+    rows: int = 0
+    bad_rows: list[dict[str, Any]] = field(default_factory=list)
+    bad_row_count: int = 0
+    findings: list[dict[str, Any]] = field(default_factory=list)
+
+
+def clean_header(raw: list[str]) -> list[str]:
+    """Unique, non-empty column ids, in the publisher's words."""
+    if len(raw) > MAX_COLUMNS:
+        raise IngestRefused(
+            f"The file has {len(raw)} columns; at most {MAX_COLUMNS} are supported",
+            {"file": ["too many columns"]},
+        )
+    seen: set[str] = set()
+    out = []
+    for i, name in enumerate(raw, start=1):
+        base = (name or "").strip().lstrip("\ufeff")[:MAX_HEADER_CHARS] or f"column_{i}"
+        candidate, n = base, 1
+        while candidate in seen:
+            n += 1
+            candidate = f"{base}_{n}"
+        seen.add(candidate)
+        out.append(candidate)
+    return out
+
+
+def _bad(scan: Scan, line: int, message: str) -> None:
+    scan.bad_row_count += 1
+    if len(scan.bad_rows) < MAX_REPORTED_BAD_ROWS:
+        scan.bad_rows.append({"line": line, "message": message})
+
+
+def scan(source: RowSource) -> Scan:
+    raw_header, rows = source.open()
+    header = clean_header(raw_header)
+    width = len(header)
+    guessers = [TypeGuesser() for _ in header]
+    found: set[int] = set()
+    result = Scan(header=header, types=[])
+    for line, cells in rows:
+        if len(cells) != width:
+            _bad(result, line, f"{len(cells)} cells where the header has {width}")
+            continue
+        result.rows += 1
+        for i, cell in enumerate(cells):
+            if cell is None:
+                continue
+            guessers[i].see(cell)
+            if i not in found:
+                kind = detect(cell)
+                if kind is not None:
+                    found.add(i)
+                    result.findings.append(
+                        {"field": header[i], "line": line, "kind": kind, "label": LABELS[kind]}
+                    )
+    result.types = [g.result for g in guessers]
+    return result
+
+
+def build_fields(scan_result: Scan, previous: list[Field] | None = None) -> list[Field]:
+    """Fields for a scan; a reload keeps the sensitivities the publisher set on same-named ones."""
+    kept = {f.id: f.sensitivity for f in previous or []}
+    return [
+        Field(
+            id=name,
+            type=kind,
+            sensitivity=kept.get(name, Sensitivity.PUBLIC),
+            column=f"c{i}",
+        )
+        for i, (name, kind) in enumerate(zip(scan_result.header, scan_result.types, strict=True))
+    ]
+
+
+def _typed_rows(source: RowSource, fields: list[Field]) -> Iterator[list[Any]]:
+    """Pass two: the good rows again, as Python values, numbered from 1."""
+    _, rows = source.open()
+    width = len(fields)
+    kinds = [f.type for f in fields]
+    number = 0
+    for _line, cells in rows:
+        if len(cells) != width:
+            continue
+        number += 1
+        yield [
+            number,
+            *(
+                None if cell is None else to_python(kind, cell)
+                for kind, cell in zip(kinds, cells, strict=True)
+            ),
+        ]
+
+
+def _sqlite_value(value: Any) -> Any:
+    # The storage formats SQLAlchemy's Date and DateTime use on SQLite, so its reads and bound
+    # filter values compare with what is stored.
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+def create_and_load(
+    connection: Connection, name: str, source: RowSource, fields: list[Field]
+) -> int:
+    """Create table ``name`` and load the source's good rows into it; the number loaded."""
+    table = data_table(name, fields)
+    table.create(connection)
+    columns = [ROW_ID, *(f.column for f in fields)]
+    loaded = 0
+    if connection.dialect.name == "postgresql":
+        from psycopg import sql
+
+        raw: Any = connection.connection.driver_connection
+        statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+            sql.Identifier(name), sql.SQL(", ").join(map(sql.Identifier, columns))
+        )
+        with raw.cursor() as pg_cursor, pg_cursor.copy(statement) as copy:
+            for row in _typed_rows(source, fields):
+                copy.write_row(row)
+                loaded += 1
+        return loaded
+
+    insert = str(table.insert().compile(dialect=connection.dialect))
+    cursor: Any = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+
+    def counted() -> Iterator[list[Any]]:
+        nonlocal loaded
+        for row in _typed_rows(source, fields):
+            loaded += 1
+            yield [_sqlite_value(v) for v in row]
+
+    try:
+        cursor.executemany(insert, counted())
+    finally:
+        cursor.close()
+    return loaded

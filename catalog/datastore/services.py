@@ -1,0 +1,327 @@
+"""The datastore's business rules: loading a resource's rows, its schema, and querying them."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+from sqlalchemy.orm import Session, object_session
+
+from catalog.datastore.access import AccessDecision
+from catalog.datastore.fields import Field, Sensitivity
+from catalog.datastore.ingest import build_fields, create_and_load, scan
+from catalog.datastore.models import BadRowPolicy, DatastoreTable, IngestState
+from catalog.datastore.query import BuiltQuery, QueryBuilder, RecordQuery, count_of
+from catalog.datastore.sources import Format, IngestRefused, RowSource, source_format
+from catalog.datastore.tables import data_table, table_name
+from catalog.filestore import FileStore
+from catalog.models import Dataset, OpenLevel, Resource
+from catalog.services import DATASTORE_INGEST_TOPIC
+from core.errors import NotFound, PermissionDenied, ShuduError, ValidationFailed
+from core.identity.principal import Principal
+
+INGEST_TOPIC = DATASTORE_INGEST_TOPIC
+EXPORT_BATCH = 2000
+
+
+def tabular_format(resource: Resource) -> Format | None:
+    if not resource.is_upload:
+        return None
+    return source_format(resource.filename, resource.media_type, resource.format)
+
+
+def decision_for(principal: Principal, dataset: Dataset) -> AccessDecision:
+    """Without a licence: open data for everyone, the rest for its publisher and overseers.
+
+    The exchange will hand in decisions for licensed callers of conditional data.
+    """
+    if principal.sees_everything or dataset.organization_id in principal.publisher_org_ids:
+        return AccessDecision.full()
+    if dataset.open_level is OpenLevel.OPEN:
+        return AccessDecision.full()
+    raise PermissionDenied(
+        "The records of conditional data are available under a licence through the exchange",
+        {"open_level": [dataset.open_level.value]},
+    )
+
+
+class DatastoreService:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # -- loading ----------------------------------------------------------------------------
+
+    def table_of(self, resource_id: uuid.UUID) -> DatastoreTable | None:
+        return self.session.get(DatastoreTable, resource_id)
+
+    def ingest(
+        self,
+        resource: Resource,
+        path: Path,
+        *,
+        policy: BadRowPolicy | None = None,
+        sheet: str | None = None,
+    ) -> DatastoreTable:
+        """Load the file into a new table and swap it in; a refusal is recorded and raised.
+
+        The load runs in a savepoint: a refused file leaves the previous table (if any)
+        serving and records why it was refused.
+        """
+        fmt = tabular_format(resource)
+        if fmt is None:
+            raise ValidationFailed(
+                "Only CSV, XLSX, JSON and NDJSON uploads can be loaded",
+                {"format": [resource.format or "unknown"]},
+            )
+        meta = self.table_of(resource.id)
+        if meta is None:
+            meta = DatastoreTable(
+                resource_id=resource.id,
+                state=IngestState.FAILED,
+                policy=policy or BadRowPolicy.SKIP,
+                fields=[],
+                report={},
+                findings=[],
+            )
+            self.session.add(meta)
+            self.session.flush()
+        if policy is not None:
+            meta.policy = policy
+        previous = [Field.from_json(f) for f in meta.fields]
+        try:
+            with self.session.begin_nested():
+                self._load(meta, resource, RowSource(path, fmt, sheet=sheet), previous)
+        except ShuduError as exc:
+            meta.state = IngestState.FAILED
+            meta.error = exc.message
+            if isinstance(exc.details, dict) and "bad_rows" in exc.details:
+                meta.report = dict(exc.details)
+            self.session.flush()
+            raise
+        return meta
+
+    def _load(
+        self, meta: DatastoreTable, resource: Resource, source: RowSource, previous: list[Field]
+    ) -> None:
+        found = scan(source)
+        report: dict[str, Any] = {
+            "format": source.format,
+            "rows_read": found.rows + found.bad_row_count,
+            "bad_row_count": found.bad_row_count,
+            "bad_rows": found.bad_rows,
+        }
+        if source.dialect is not None:
+            report["encoding"] = source.dialect.encoding
+            report["delimiter"] = source.dialect.delimiter
+        if found.bad_row_count and meta.policy is BadRowPolicy.REJECT:
+            raise IngestRefused(
+                f"{found.bad_row_count} bad row(s), the first on line "
+                f"{found.bad_rows[0]['line']}; nothing was loaded "
+                "(set the policy to skip to load the good rows)",
+                report,
+            )
+        fields = build_fields(found, previous)
+        generation = meta.generation + 1
+        name = table_name(resource.id, generation)
+        connection = self.session.connection()
+        loaded = create_and_load(connection, name, source, fields)
+        old = meta.table_name
+        meta.table_name = name
+        meta.generation = generation
+        meta.fields = [f.stored() for f in fields]
+        meta.row_count = loaded
+        meta.report = {**report, "rows_loaded": loaded}
+        meta.findings = found.findings
+        meta.state = IngestState.LOADED
+        meta.error = None
+        self.session.flush()
+        if old is not None:
+            data_table(old, []).drop(connection, checkfirst=True)
+
+    def record_refusal(self, resource: Resource, exc: ShuduError) -> None:
+        """Remember why a load failed (for the resource's page and JSON)."""
+        meta = self.table_of(resource.id)
+        if meta is None:
+            meta = DatastoreTable(
+                resource_id=resource.id,
+                state=IngestState.FAILED,
+                fields=[],
+                report={},
+                findings=[],
+                policy=BadRowPolicy.SKIP,
+            )
+            self.session.add(meta)
+        meta.state = IngestState.FAILED
+        meta.error = exc.message
+        self.session.flush()
+
+    def drop(self, resource_id: uuid.UUID) -> None:
+        meta = self.table_of(resource_id)
+        if meta is None:
+            return
+        if meta.table_name is not None:
+            data_table(meta.table_name, []).drop(self.session.connection(), checkfirst=True)
+        self.session.delete(meta)
+        self.session.flush()
+
+    def ingest_stored(self, resource: Resource, files: FileStore) -> DatastoreTable | None:
+        """Load an uploaded resource from the file store; None when it is not tabular."""
+        if tabular_format(resource) is None or resource.sha256 is None:
+            return None
+        try:
+            return self.ingest(resource, files.existing_path(resource.sha256))
+        except ShuduError:
+            return self.table_of(resource.id)
+
+    # -- schema -----------------------------------------------------------------------------
+
+    def loaded(self, resource_id: uuid.UUID) -> tuple[DatastoreTable, list[Field]]:
+        meta = self.table_of(resource_id)
+        if meta is None or meta.table_name is None:
+            raise NotFound("This resource has no queryable data (it is not a loaded table)")
+        return meta, [Field.from_json(f) for f in meta.fields]
+
+    def set_sensitivity(self, resource_id: uuid.UUID, changes: dict[str, Sensitivity]) -> None:
+        meta, fields = self.loaded(resource_id)
+        known = {f.id for f in fields}
+        unknown = [name for name in changes if name not in known]
+        if unknown:
+            raise ValidationFailed(
+                f"Unknown field(s): {', '.join(unknown)}",
+                {"fields": [f"no field named {n!r}" for n in unknown]},
+            )
+        meta.fields = [
+            {**f.stored(), "sensitivity": changes.get(f.id, f.sensitivity).value} for f in fields
+        ]
+        self.session.flush()
+
+    # -- queries ----------------------------------------------------------------------------
+
+    def build(
+        self,
+        resource_id: uuid.UUID,
+        query: RecordQuery,
+        decision: AccessDecision,
+        after_id: int | None = None,
+    ) -> BuiltQuery:
+        meta, fields = self.loaded(resource_id)
+        assert meta.table_name is not None
+        table = data_table(meta.table_name, fields)
+        return QueryBuilder(table, fields, decision).build(query, after_id)
+
+    def records(
+        self,
+        resource_id: uuid.UUID,
+        query: RecordQuery,
+        decision: AccessDecision,
+        after_id: int | None = None,
+    ) -> dict[str, Any]:
+        built = self.build(resource_id, query, decision, after_id)
+        rows = self.session.execute(built.select).all()
+        records = [{f.id: row[i] for i, f in enumerate(built.fields)} for row in rows]
+        total = self.session.scalar(count_of(built.unpaged)) if query.total else None
+        next_key: dict[str, int] | None = None
+        if len(rows) == query.limit:
+            if built.keyset:
+                next_key = {"after": int(rows[-1][len(built.fields)])}
+            else:
+                next_key = {"offset": query.offset + query.limit}
+        return {
+            "fields": [f.as_json() for f in built.fields],
+            "records": records,
+            "total": total,
+            "next_key": next_key,
+        }
+
+    def stream(self, built: BuiltQuery, fmt: str) -> Iterator[bytes]:
+        """The whole result, encoded, a batch at a time (a server-side cursor on PostgreSQL)."""
+        result = self.session.execute(
+            built.unpaged, execution_options={"yield_per": EXPORT_BATCH, "stream_results": True}
+        )
+        ids = [f.id for f in built.fields]
+        if fmt == "csv":
+            out = io.StringIO()
+            writer = csv.writer(out, lineterminator="\r\n")
+            writer.writerow([csv_safe(i) for i in ids])
+            yield ("\ufeff" + out.getvalue()).encode("utf-8")
+            for batch in result.partitions():
+                out.seek(0)
+                out.truncate()
+                writer.writerows([csv_safe(v) for v in row] for row in batch)
+                yield out.getvalue().encode("utf-8")
+            return
+        if fmt == "ndjson":
+            for batch in result.partitions():
+                yield b"".join(
+                    orjson.dumps(dict(zip(ids, row, strict=True))) + b"\n" for row in batch
+                )
+            return
+        # json: {"fields": [...], "records": [ ... ]}, written as it goes
+        head = {"fields": [f.as_json() for f in built.fields]}
+        yield orjson.dumps(head)[:-1] + b',"records":['
+        first = True
+        for batch in result.partitions():
+            parts = [orjson.dumps(dict(zip(ids, row, strict=True))) for row in batch]
+            chunk = b",".join(parts)
+            yield chunk if first else b"," + chunk
+            first = False
+        yield b"]}"
+
+    def preview(self, resource_id: uuid.UUID, limit: int = 100) -> dict[str, Any]:
+        return self.records(
+            resource_id, RecordQuery(limit=limit, total=False), AccessDecision.full()
+        )
+
+
+def status_json(meta: DatastoreTable | None) -> dict[str, Any]:
+    """``{"datastore", "schema"}`` for a resource's JSON: load state, report, fields."""
+    if meta is None:
+        return {"datastore": None, "schema": None}
+    return {
+        "datastore": {
+            "state": meta.state.value,
+            "rows": meta.row_count,
+            "policy": meta.policy.value,
+            "error": meta.error,
+            "report": meta.report,
+            "findings": meta.findings,
+        },
+        "schema": {
+            "fields": [
+                {"id": f["id"], "type": f["type"], "sensitivity": f["sensitivity"]}
+                for f in meta.fields
+            ]
+        }
+        if meta.table_name is not None
+        else None,
+    }
+
+
+def status_of(resource: Resource) -> dict[str, Any]:
+    session = object_session(resource)
+    if session is None or not resource.is_upload:
+        return status_json(None)
+    return status_json(session.get(DatastoreTable, resource.id))
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: Any) -> Any:
+    """A cell as CSV text; one a spreadsheet would run as a formula is prefixed with '."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        if value.startswith(_FORMULA_START):
+            return "'" + value
+        return value
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
