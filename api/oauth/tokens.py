@@ -24,6 +24,10 @@ from core.errors import NotAuthenticated
 from core.identity.oauth_models import OAuthRevokedToken
 
 ALLOWED_ALGORITHMS = (ALGORITHM,)
+# Verified tokens by their exact text: a client presents the same token for up to 15 minutes,
+# and the signature check is most of the cost of a protected request. Expiry is re-checked on
+# every use; revocation is checked by the caller on every use.
+VERIFIED_CACHE_SIZE = 10_000
 ACCESS_TOKEN_TYPES = frozenset({"at+jwt", "application/at+jwt"})
 LEEWAY_SECONDS = 30
 # How stale the in-process copy of the deny-list may be: a revoked token is refused by every
@@ -44,6 +48,7 @@ class AccessTokenVerifier:
         self.keys = keys
         self.issuer = issuer
         self.audience = audience
+        self._verified: dict[str, dict[str, Any]] = {}
         self._claims = jwt.JWTClaimsRegistry(
             leeway=LEEWAY_SECONDS,
             iss={"essential": True, "value": issuer},
@@ -57,6 +62,20 @@ class AccessTokenVerifier:
 
     def verify(self, token: str, *, check_audience: bool = True) -> dict[str, Any]:
         """The token's claims, or InvalidAccessToken saying what is wrong."""
+        if check_audience:
+            cached = self._verified.get(token)
+            if cached is not None:
+                if int(cached["exp"]) + LEEWAY_SECONDS > time.time():
+                    return cached
+                self._verified.pop(token, None)
+        claims = self._verify(token, check_audience=check_audience)
+        if check_audience:
+            if len(self._verified) >= VERIFIED_CACHE_SIZE:
+                self._verified.clear()
+            self._verified[token] = claims
+        return claims
+
+    def _verify(self, token: str, *, check_audience: bool) -> dict[str, Any]:
         try:
             header = jws.extract_compact(token.encode()).headers()
         except (JoseError, ValueError) as exc:

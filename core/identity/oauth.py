@@ -13,11 +13,12 @@ import uuid
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, text
 from sqlalchemy.orm import Session
 
 from core import ledger
 from core.clock import utcnow
+from core.db import UTCDateTime
 from core.errors import NotFound, PermissionDenied, ValidationFailed
 from core.identity.models import Organization, User
 from core.identity.oauth_models import OAuthClient
@@ -41,6 +42,15 @@ GRANT_TYPES = ("client_credentials", "authorization_code")
 AUTH_METHODS = ("client_secret_basic", "client_secret_post", "private_key_jwt")
 CLIENT_ID_PREFIX = "sdc_"
 SECRET_PREFIX = "sds_"  # noqa: S105 — a public marker that makes leaked secrets greppable
+
+
+# Built once: the token endpoint and every protected request look a client up, and building
+# the expression each time costs more than running it.
+_BY_CLIENT_ID = select(OAuthClient).where(OAuthClient.client_id == bindparam("client_id"))
+_COUNT_USE = text(
+    "UPDATE oauth_clients SET usage_count = usage_count + 1, last_used_at = :now"
+    " WHERE client_id = :client_id"
+).bindparams(bindparam("now", type_=UTCDateTime()))
 
 
 def hash_secret(secret: str) -> str:
@@ -179,7 +189,7 @@ class OAuthClientService:
         return principal.is_admin or client.owner_user_id == principal.user_id
 
     def find(self, client_id: str) -> OAuthClient | None:
-        return self.session.scalar(select(OAuthClient).where(OAuthClient.client_id == client_id))
+        return self.session.scalar(_BY_CLIENT_ID, {"client_id": client_id})
 
     def get_managed(self, principal: Principal, client_id: str) -> OAuthClient:
         client = self.find(client_id)
@@ -228,11 +238,8 @@ class OAuthClientService:
         self.session.execute(delete(OAuthClient).where(OAuthClient.id == client.id))
 
     def count_use(self, client_id: str) -> None:
-        self.session.execute(
-            update(OAuthClient)
-            .where(OAuthClient.client_id == client_id)
-            .values(usage_count=OAuthClient.usage_count + 1, last_used_at=utcnow())
-        )
+        """One more token granted to the client (its usage count)."""
+        self.session.execute(_COUNT_USE, {"client_id": client_id, "now": utcnow()})
 
     def owner_user(self, client: OAuthClient) -> User | None:
         return (

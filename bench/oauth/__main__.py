@@ -1,0 +1,189 @@
+"""Benchmark the OAuth authorization server and resource protection, in one run.
+
+    python -m bench.oauth [--seconds 10] [--concurrency 8] [--requests 3000] [--workers 1]
+
+Starts ``shudu serve`` (uvicorn) on a fresh SQLite data dir, registers a client with the
+``shudu`` command, then measures:
+
+1. ``client_credentials`` tokens per second at ``--concurrency`` parallel HTTP clients (each
+   grant verifies the client secret, signs an ES256 JWT and appends a ledger entry);
+2. the added latency of a protected request: the same route (``GET /api/v1/themes``) called
+   anonymously and with a bearer token, interleaved, sequentially, median and p90 of each;
+3. the protector alone in-process (signature, typ, alg, claims, deny-list, scope), which is
+   what a protected request adds on the server.
+
+Anchors (issue 5): ORY Hydra 513 tokens/s on 2 CPUs; Keycloak sizes 120 grants/s per vCPU.
+Goals: >= 500 tokens/s, <= 0.3 ms added per protected request.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import orjson
+
+SHUDU = [sys.executable, "-m", "api"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _tokens_per_second(
+    base: str, creds: tuple[str, str], seconds: float, concurrency: int
+) -> tuple[float, int]:
+    stop = time.perf_counter() + seconds
+    counts = [0] * concurrency
+    errors = [0] * concurrency
+
+    def worker(i: int) -> None:
+        with httpx.Client(base_url=base, auth=creds) as client:
+            while time.perf_counter() < stop:
+                response = client.post("/oauth/token", data={"grant_type": "client_credentials"})
+                if response.status_code == 200:
+                    counts[i] += 1
+                else:
+                    errors[i] += 1
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sum(counts) / (time.perf_counter() - started), sum(errors)
+
+
+def _latencies(base: str, token: str, n: int) -> tuple[list[float], list[float]]:
+    plain: list[float] = []
+    protected: list[float] = []
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=base) as client:
+        for _ in range(200):  # warm up both paths
+            client.get("/api/v1/themes")
+            client.get("/api/v1/themes", headers=headers)
+        for _ in range(n):
+            t0 = time.perf_counter()
+            assert client.get("/api/v1/themes").status_code == 200
+            t1 = time.perf_counter()
+            assert client.get("/api/v1/themes", headers=headers).status_code == 200
+            t2 = time.perf_counter()
+            plain.append(t1 - t0)
+            protected.append(t2 - t1)
+    return plain, protected
+
+
+def _in_process(data_dir: Path, token: str, base: str, n: int) -> float:
+    """Seconds the protector spends on one request, measured without HTTP."""
+    from starlette.requests import Request
+
+    from api.oauth.protector import principal_from_access_token
+    from api.oauth.runtime import start_oauth
+    from api.registry import SCOPE_KEY
+    from core.db import make_engine, make_session_factory, transaction
+    from core.settings import load_settings
+
+    settings = load_settings(
+        {**os.environ, "SHUDU_DATA_DIR": str(data_dir), "SHUDU_BASE_URL": base}
+    )
+    runtime = start_oauth(settings)
+
+    class _App:
+        class state:
+            oauth = runtime
+
+    engine = make_engine(settings.database_url)
+    sessions = make_session_factory(engine)
+    scope = {"type": "http", "app": _App, "headers": [], SCOPE_KEY: "catalog:read"}
+    request = Request(scope)
+    with transaction(sessions) as session:
+        for _ in range(200):
+            principal_from_access_token(request, session, token)
+        started = time.perf_counter()
+        for _ in range(n):
+            principal_from_access_token(request, session, token)
+        elapsed = (time.perf_counter() - started) / n
+    engine.dispose()
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--seconds", type=float, default=10.0, help="token phase duration")
+    parser.add_argument("--concurrency", type=int, default=8, help="parallel token clients")
+    parser.add_argument("--requests", type=int, default=3000, help="latency pairs to time")
+    args = parser.parse_args()
+
+    data_dir = Path(tempfile.mkdtemp(prefix="shudu-bench-oauth-"))
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "SHUDU_DATA_DIR": str(data_dir), "SHUDU_BASE_URL": base}
+    subprocess.run([*SHUDU, "db", "upgrade"], env=env, check=True, capture_output=True)
+    out = subprocess.run(
+        [*SHUDU, "client", "create", "--name", "bench", "--grant", "client_credentials",
+         "--scope", "catalog:read"],
+        env=env, check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    created = orjson.loads(out.strip().splitlines()[-1])
+    creds = (created["client_id"], created["client_secret"])
+    log = (data_dir / "server.log").open("wb")
+    server = subprocess.Popen(
+        [*SHUDU, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/.well-known/jwks.json").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise SystemExit("the server did not start; see " + str(data_dir / "server.log"))
+            time.sleep(0.1)
+        print(f"server: uvicorn, 1 process, SQLite; {os.cpu_count()} CPUs on this machine")
+
+        rate, errors = _tokens_per_second(base, creds, args.seconds, args.concurrency)
+        print(
+            f"client_credentials   {rate:10,.0f} tokens/s"
+            f"  ({args.concurrency} clients, {args.seconds:.0f} s, {errors} errors)"
+        )
+
+        token = httpx.post(
+            f"{base}/oauth/token", data={"grant_type": "client_credentials"}, auth=creds
+        ).json()["access_token"]
+        plain, protected = _latencies(base, token, args.requests)
+        p50p, p50t = statistics.median(plain) * 1e3, statistics.median(protected) * 1e3
+        q = statistics.quantiles
+        p90p, p90t = q(plain, n=10)[-1] * 1e3, q(protected, n=10)[-1] * 1e3
+        print(f"GET /api/v1/themes anonymous    p50 {p50p:.3f} ms  p90 {p90p:.3f} ms")
+        print(f"GET /api/v1/themes with token   p50 {p50t:.3f} ms  p90 {p90t:.3f} ms")
+        print(f"added by protection (HTTP)      p50 {p50t - p50p:+.3f} ms")
+        alone = _in_process(data_dir, token, base, args.requests)
+        print(f"protector alone (in-process)    {alone * 1e3:.3f} ms per request")
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+if __name__ == "__main__":
+    main()
