@@ -19,12 +19,14 @@ from starlette.staticfiles import StaticFiles
 
 from api import pages, web
 from api.audit_runtime import start_audit
+from api.datastore_runtime import start_datastore
 from api.http import JSONResponse, error_body, error_response
 from api.oauth import routes as oauth_routes
 from api.oauth.runtime import start_oauth
 from api.openapi import openapi_document
 from api.registry import Registry
 from api.routes_audit import AUDIT_SCHEMAS, audit_api, public_routes
+from api.routes_datastore import DATASTORE_SCHEMAS, datastore_api
 from api.routes_search import SEARCH_SCHEMAS, search_api
 from api.routes_v1 import api
 from api.search_runtime import start_search
@@ -72,11 +74,18 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
 
 async def _openapi(request: Request) -> Response:
     registry = Registry(
-        api.prefix, [*api.operations, *search_api.operations, *audit_api.operations]
+        api.prefix,
+        [
+            *api.operations,
+            *search_api.operations,
+            *audit_api.operations,
+            *datastore_api.operations,
+        ],
     )
     document = openapi_document(registry, request.app.state.shudu.settings.base_url)
     document["components"]["schemas"].update(AUDIT_SCHEMAS)
     document["components"]["schemas"].update(SEARCH_SCHEMAS)
+    document["components"]["schemas"].update(DATASTORE_SCHEMAS)
     return JSONResponse(document)
 
 
@@ -115,9 +124,14 @@ def create_app(
             background=sessions is None and settings.search_worker == "inprocess",
             backend=search_backend,
         )
+        # Uploaded tables are loaded from the outbox; tests load them explicitly.
+        app.state.datastore = start_datastore(
+            factory, app.state.shudu.files, background=sessions is None
+        )
         try:
             yield
         finally:
+            await app.state.datastore.stop()
             await app.state.search.stop()
             await app.state.audit.stop()
             if engine is not None:
@@ -128,6 +142,7 @@ def create_app(
         *api.routes(),
         *search_api.routes(),
         *audit_api.routes(),
+        *datastore_api.routes(),
         *public_routes(),
         *oauth_routes.routes(),
         *pages.routes(),

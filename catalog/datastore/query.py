@@ -27,6 +27,7 @@ from sqlalchemy import (
     Table,
     and_,
     case,
+    cast,
     false,
     func,
     literal,
@@ -37,6 +38,7 @@ from sqlalchemy import (
 from catalog.datastore.access import MASK, AccessDecision
 from catalog.datastore.fields import Field, FieldType, parse_value
 from catalog.datastore.tables import ROW_ID
+from catalog.datastore.tables import TYPES as _TYPES
 from core.errors import PermissionDenied, ValidationFailed
 
 MAX_LIMIT = 10_000
@@ -313,6 +315,9 @@ class QueryBuilder:
                 "max": f.type,
             }[name]
             expression = func.count(column) if name == "count" else getattr(func, name)(column)
+            if name in ("sum", "avg"):
+                # PostgreSQL answers NUMERIC for these; both databases answer the field's kind.
+                expression = cast(expression, _TYPES[kind]())
             outputs.append(expression.label(label))
             fields.append(OutputField(f"{name}({f.id})", kind))
             labels.append(label)

@@ -24,7 +24,7 @@ from catalog.datastore.fields import Field, FieldType
 
 ROW_ID = "_id"  # the row number: default order and keyset cursor
 
-_TYPES: dict[FieldType, type[TypeEngine[Any]]] = {
+TYPES: dict[FieldType, type[TypeEngine[Any]]] = {
     FieldType.INTEGER: BigInteger,
     FieldType.DECIMAL: Float,
     FieldType.BOOLEAN: Boolean,
@@ -42,6 +42,6 @@ def data_table(name: str, fields: Sequence[Field]) -> Table:
     """A Core ``Table`` for one data table, in a metadata of its own (never Alembic's)."""
     columns = [
         Column(ROW_ID, BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
-        *(Column(f.column, _TYPES[f.type](), nullable=True) for f in fields),
+        *(Column(f.column, TYPES[f.type](), nullable=True) for f in fields),
     ]
     return Table(name, MetaData(), *columns)
