@@ -23,6 +23,8 @@ from core.errors import ConfigError
 DEFAULT_MAX_UPLOAD_BYTES = 2 * 1024**3
 DEFAULT_CHECKPOINT_INTERVAL = 10  # seconds between audit-ledger checkpoints (when it grew)
 DEFAULT_ACCESS_TOKEN_SECONDS = 15 * 60  # OAuth access tokens (Authlib's default is 10 days)
+DEFAULT_RATE_LIMIT_CLIENT = 1200  # API requests a minute per OAuth client
+DEFAULT_RATE_LIMIT_ANONYMOUS = 600  # API requests a minute per anonymous IP address
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +40,8 @@ class Settings:
     # "inprocess": each web process drains the search outbox; "external": `shudu worker` does.
     search_worker: str = "inprocess"
     access_token_seconds: int = DEFAULT_ACCESS_TOKEN_SECONDS
+    rate_limit_client: int = DEFAULT_RATE_LIMIT_CLIENT  # 0: no limit
+    rate_limit_anonymous: int = DEFAULT_RATE_LIMIT_ANONYMOUS  # 0: no limit
 
     @property
     def files_dir(self) -> Path:
@@ -150,6 +154,15 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             f" got {raw_lifetime!r}"
         )
     access_token_seconds = int(raw_lifetime)
+    rate_limits = {}
+    for name, default in (
+        ("SHUDU_RATE_LIMIT_CLIENT", DEFAULT_RATE_LIMIT_CLIENT),
+        ("SHUDU_RATE_LIMIT_ANONYMOUS", DEFAULT_RATE_LIMIT_ANONYMOUS),
+    ):
+        raw = config(name, default=str(default))
+        if not raw.isdigit():
+            raise ConfigError(f"{name} must be a whole number of requests a minute (0: no limit)")
+        rate_limits[name] = int(raw)
     return Settings(
         data_dir=data_dir,
         database_url=database_url,
@@ -161,4 +174,6 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         search_zh_analyzer=zh_analyzer,
         search_worker=search_worker,
         access_token_seconds=access_token_seconds,
+        rate_limit_client=rate_limits["SHUDU_RATE_LIMIT_CLIENT"],
+        rate_limit_anonymous=rate_limits["SHUDU_RATE_LIMIT_ANONYMOUS"],
     )

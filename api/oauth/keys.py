@@ -88,16 +88,17 @@ class KeyRing:
             self._keys = keys
             self._publish()
 
-    def _publish(self) -> None:
-        current = self._keys[-1]
-        horizon = time.time() - self.token_lifetime - SKEW_SECONDS
-        # A retired key signed its last token when its successor was created.
-        published = [
-            k
-            for i, k in enumerate(self._keys)
-            if k is current or self._keys[i + 1].created > horizon
+    def published_at(self, now: float) -> list[SigningKey]:
+        """The keys a verifier needs at ``now``: the current one, and retired ones whose
+        last token (signed just before their successor was created) may still be valid."""
+        horizon = now - self.token_lifetime - SKEW_SECONDS
+        last = len(self._keys) - 1
+        return [
+            k for i, k in enumerate(self._keys) if i == last or self._keys[i + 1].created > horizon
         ]
-        public = [k.key.as_dict(private=False) for k in published]
+
+    def _publish(self) -> None:
+        public = [k.key.as_dict(private=False) for k in self.published_at(time.time())]
         self._jwks = {"keys": public}
         self._verify_set = KeySet([ECKey.import_key(jwk) for jwk in public])
 

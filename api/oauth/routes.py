@@ -17,6 +17,7 @@ from starlette.routing import Route
 
 from api.auth import CSRF_FORM_FIELD, check_csrf
 from api.http import JSONResponse
+from api.oauth import pages
 from api.oauth.runtime import OAuthRuntime
 from api.oauth.server import (
     HttpInput,
@@ -181,6 +182,7 @@ async def authorize(request: Request) -> Response:
 
 def routes() -> list[Route]:
     return [
+        *pages.routes(),
         Route("/oauth/authorize", authorize, methods=["GET", "POST"]),
         Route("/oauth/token", token, methods=["POST"]),
         Route("/oauth/introspect", introspect, methods=["POST"]),

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
-from api.oauth.keys import KeyRing
+from api.oauth.keys import KeyRing, rotate
 from api.routes_audit import audit_api
 from api.routes_search import search_api
 from api.routes_v1 import api
@@ -605,3 +605,32 @@ def test_denied_consent_redirects_with_access_denied(
     response = _consent(client, _authorize_url(web_app["creds"][0], challenge), "deny")
     assert response.status_code == 302
     assert parse_qs(urlsplit(response.headers["location"]).query)["error"] == ["access_denied"]
+
+
+# -- signing-key rotation -------------------------------------------------------------------
+
+
+def test_rotated_keys_stay_published_until_their_tokens_expire(
+    client: TestClient, settings: Settings, world: dict[str, Any]
+) -> None:
+    creds = world["reader_client"]
+    old_token = _access(client, creds)
+    old_kid = jwt.decode(
+        old_token, KeySet.import_key_set(client.get("/.well-known/jwks.json").json())
+    ).header["kid"]
+    directory = settings.data_dir / "oauth_keys"
+    new_kid = rotate(directory)
+    ring = client.app.state.oauth.server.keys  # type: ignore[attr-defined]
+    ring._refresh(force=True)  # the server notices within RELOAD_SECONDS; do not wait here
+
+    published = {k["kid"] for k in client.get("/.well-known/jwks.json").json()["keys"]}
+    assert published == {old_kid, new_kid}
+    new_token = _access(client, creds)
+    assert jwt.decode(new_token, ring.verification_keys()).header["kid"] == new_kid
+    for token in (old_token, new_token):
+        assert client.get("/api/v1/datasets", headers=_bearer(token)).status_code == 200
+
+    # Once every token of the old key has expired, the old key leaves the JWKS.
+    later = KeyRing(directory, settings.access_token_seconds)
+    horizon = time.time() + settings.access_token_seconds + 120
+    assert [k.kid for k in later.published_at(horizon)] == [new_kid]
