@@ -17,7 +17,7 @@ from api.http import (
     query_int,
     read_model,
 )
-from api.registry import Param, Registry
+from api.registry import Endpoint, Param, Registry
 from api.representations import (
     dataset_json,
     me_json,
@@ -414,7 +414,7 @@ async def update_dataset(request: Request) -> Response:
     return JSONResponse(await in_transaction(request, work))
 
 
-def _state_change(action: str) -> Any:
+def _state_change(action: str) -> Endpoint:
     async def endpoint(request: Request) -> Response:
         name = request.path_params["name"]
         base_url = app_state(request).settings.base_url
