@@ -19,6 +19,7 @@ from starlette.staticfiles import StaticFiles
 
 from api import pages, web
 from api.audit_runtime import start_audit
+from api.datastore_runtime import start_datastore
 from api.http import JSONResponse, error_body, error_response
 from api.oauth import routes as oauth_routes
 from api.oauth.ratelimit import RateLimitMiddleware
@@ -26,6 +27,7 @@ from api.oauth.runtime import start_oauth
 from api.openapi import openapi_document
 from api.registry import Registry
 from api.routes_audit import AUDIT_SCHEMAS, audit_api, public_routes
+from api.routes_datastore import DATASTORE_SCHEMAS, datastore_api
 from api.routes_oauth_clients import CLIENT_SCHEMAS, clients_api
 from api.routes_search import SEARCH_SCHEMAS, search_api
 from api.routes_v1 import api
@@ -80,12 +82,14 @@ async def _openapi(request: Request) -> Response:
             *search_api.operations,
             *audit_api.operations,
             *clients_api.operations,
+            *datastore_api.operations,
         ],
     )
     document = openapi_document(registry, request.app.state.shudu.settings.base_url)
     document["components"]["schemas"].update(AUDIT_SCHEMAS)
     document["components"]["schemas"].update(CLIENT_SCHEMAS)
     document["components"]["schemas"].update(SEARCH_SCHEMAS)
+    document["components"]["schemas"].update(DATASTORE_SCHEMAS)
     return JSONResponse(document)
 
 
@@ -124,9 +128,14 @@ def create_app(
             background=sessions is None and settings.search_worker == "inprocess",
             backend=search_backend,
         )
+        # Uploaded tables are loaded from the outbox; tests load them explicitly.
+        app.state.datastore = start_datastore(
+            factory, app.state.shudu.files, background=sessions is None
+        )
         try:
             yield
         finally:
+            await app.state.datastore.stop()
             await app.state.search.stop()
             await app.state.audit.stop()
             if engine is not None:
@@ -138,6 +147,7 @@ def create_app(
         *search_api.routes(),
         *audit_api.routes(),
         *clients_api.routes(),
+        *datastore_api.routes(),
         *public_routes(),
         *oauth_routes.routes(),
         *pages.routes(),

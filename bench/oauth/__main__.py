@@ -10,7 +10,9 @@ Starts ``shudu serve`` (uvicorn) on a fresh SQLite data dir, registers a client 
 2. the added latency of a protected request: the same route (``GET /api/v1/themes``) called
    anonymously and with a bearer token, interleaved, sequentially, median and p90 of each;
 3. the protector alone in-process (signature, typ, alg, claims, deny-list, scope), which is
-   what a protected request adds on the server.
+   what a protected request adds on the server;
+4. one rate-limit count in-process (the database upsert every limited API request makes).
+   Rate limits are off for phases 1-3 so that they measure the protection alone.
 
 Anchors (issue 5): ORY Hydra 513 tokens/s on 2 CPUs; Keycloak sizes 120 grants/s per vCPU.
 Goals: >= 500 tokens/s, <= 0.3 ms added per protected request.
@@ -43,7 +45,7 @@ def _free_port() -> int:
 
 
 def _tokens_per_second(
-    base: str, creds: tuple[str, str], seconds: float, concurrency: int
+    base: str, creds: tuple[str, str], seconds: float, concurrency: int, *, ceiling: bool = False
 ) -> tuple[float, int]:
     stop = time.perf_counter() + seconds
     counts = [0] * concurrency
@@ -52,7 +54,12 @@ def _tokens_per_second(
     def worker(i: int) -> None:
         with httpx.Client(base_url=base, auth=creds) as client:
             while time.perf_counter() < stop:
-                response = client.post("/oauth/token", data={"grant_type": "client_credentials"})
+                if ceiling:  # the same harness on a route with no database and no crypto
+                    response = client.get("/.well-known/jwks.json")
+                else:
+                    response = client.post(
+                        "/oauth/token", data={"grant_type": "client_credentials"}
+                    )
                 if response.status_code == 200:
                     counts[i] += 1
                 else:
@@ -86,11 +93,12 @@ def _latencies(base: str, token: str, n: int) -> tuple[list[float], list[float]]
     return plain, protected
 
 
-def _in_process(data_dir: Path, token: str, base: str, n: int) -> float:
-    """Seconds the protector spends on one request, measured without HTTP."""
+def _in_process(data_dir: Path, token: str, base: str, n: int) -> tuple[float, float]:
+    """Seconds the protector, and a rate-limit count, spend on one request (no HTTP)."""
     from starlette.requests import Request
 
     from api.oauth.protector import principal_from_access_token
+    from api.oauth.ratelimit import hit
     from api.oauth.runtime import start_oauth
     from api.registry import SCOPE_KEY
     from core.db import make_engine, make_session_factory, transaction
@@ -116,8 +124,12 @@ def _in_process(data_dir: Path, token: str, base: str, n: int) -> float:
         for _ in range(n):
             principal_from_access_token(request, session, token)
         elapsed = (time.perf_counter() - started) / n
+    started = time.perf_counter()
+    for _ in range(n):
+        hit(sessions, "bench:counting", 10**9, time.time())
+    counting = (time.perf_counter() - started) / n
     engine.dispose()
-    return elapsed
+    return elapsed, counting
 
 
 def main() -> None:
@@ -127,12 +139,19 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="token phase duration")
     parser.add_argument("--concurrency", type=int, default=8, help="parallel token clients")
     parser.add_argument("--requests", type=int, default=3000, help="latency pairs to time")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     args = parser.parse_args()
 
     data_dir = Path(tempfile.mkdtemp(prefix="shudu-bench-oauth-"))
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "SHUDU_DATA_DIR": str(data_dir), "SHUDU_BASE_URL": base}
+    env = {
+        **os.environ,
+        "SHUDU_DATA_DIR": str(data_dir),
+        "SHUDU_BASE_URL": base,
+        "SHUDU_RATE_LIMIT_CLIENT": "0",
+        "SHUDU_RATE_LIMIT_ANONYMOUS": "0",
+    }
     subprocess.run([*SHUDU, "db", "upgrade"], env=env, check=True, capture_output=True)
     out = subprocess.run(
         [*SHUDU, "client", "create", "--name", "bench", "--grant", "client_credentials",
@@ -142,9 +161,11 @@ def main() -> None:
     created = orjson.loads(out.strip().splitlines()[-1])
     creds = (created["client_id"], created["client_secret"])
     log = (data_dir / "server.log").open("wb")
-    server = subprocess.Popen(
-        [*SHUDU, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
-    )
+    command = [*SHUDU, "serve", "--port", str(port)]
+    if args.workers > 1:
+        command = [sys.executable, "-m", "uvicorn", "bench.oauth.asgi:app", "--port", str(port),
+                   "--workers", str(args.workers), "--log-level", "warning"]  # fmt: skip
+    server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -156,8 +177,13 @@ def main() -> None:
             if time.monotonic() > deadline or server.poll() is not None:
                 raise SystemExit("the server did not start; see " + str(data_dir / "server.log"))
             time.sleep(0.1)
-        print(f"server: uvicorn, 1 process, SQLite; {os.cpu_count()} CPUs on this machine")
+        print(
+            f"server: uvicorn, {args.workers} process(es), SQLite;"
+            f" {os.cpu_count()} CPUs on this machine, shared with the load generator"
+        )
 
+        top, _ = _tokens_per_second(base, creds, args.seconds / 2, args.concurrency, ceiling=True)
+        print(f"harness ceiling      {top:10,.0f} requests/s  (GET /.well-known/jwks.json)")
         rate, errors = _tokens_per_second(base, creds, args.seconds, args.concurrency)
         print(
             f"client_credentials   {rate:10,.0f} tokens/s"
@@ -174,8 +200,9 @@ def main() -> None:
         print(f"GET /api/v1/themes anonymous    p50 {p50p:.3f} ms  p90 {p90p:.3f} ms")
         print(f"GET /api/v1/themes with token   p50 {p50t:.3f} ms  p90 {p90t:.3f} ms")
         print(f"added by protection (HTTP)      p50 {p50t - p50p:+.3f} ms")
-        alone = _in_process(data_dir, token, base, args.requests)
+        alone, counting = _in_process(data_dir, token, base, args.requests)
         print(f"protector alone (in-process)    {alone * 1e3:.3f} ms per request")
+        print(f"rate-limit count (in-process)   {counting * 1e3:.3f} ms per request")
     finally:
         server.send_signal(signal.SIGINT)
         try:

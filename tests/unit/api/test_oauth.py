@@ -634,3 +634,34 @@ def test_rotated_keys_stay_published_until_their_tokens_expire(
     later = KeyRing(directory, settings.access_token_seconds)
     horizon = time.time() + settings.access_token_seconds + 120
     assert [k.kid for k in later.published_at(horizon)] == [new_kid]
+
+
+def test_behind_a_tls_proxy_the_issuer_and_urls_are_https(
+    tmp_path: Path, db_url: str, sessions: Any, session: Session
+) -> None:
+    from api.app import create_app
+    from catalog.search.sqlite_fts import SqliteFtsBackend
+
+    https = load_settings(
+        {
+            "SHUDU_DATA_DIR": str(tmp_path / "tls"),
+            "SHUDU_DATABASE_URL": db_url,
+            "SHUDU_BASE_URL": "https://data.example.gov.cn",
+        }
+    )
+    creds = _new_client(session, Principal.operator(), scope="catalog:read")
+    app = create_app(https, sessions=sessions, search_backend=SqliteFtsBackend(tmp_path / "s.db"))
+    # The proxy speaks plain HTTP to us; Authlib still sees the public https URL.
+    with TestClient(app, base_url="http://backend:8000") as behind:
+        meta = behind.get("/.well-known/oauth-authorization-server").json()
+        assert meta["issuer"] == "https://data.example.gov.cn"
+        assert all(
+            meta[k].startswith("https://data.example.gov.cn/")
+            for k in ("authorization_endpoint", "token_endpoint", "jwks_uri")
+        )
+        token = _access(behind, creds)
+        claims = jwt.decode(
+            token, KeySet.import_key_set(behind.get(urlsplit(meta["jwks_uri"]).path).json())
+        )
+        assert claims.claims["iss"] == "https://data.example.gov.cn"
+        assert behind.get("/api/v1/datasets", headers=_bearer(token)).status_code == 200
