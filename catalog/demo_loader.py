@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from catalog.datastore.services import DatastoreService
 from catalog.demo import DemoCatalog, DemoDataset, build_demo_catalog
 from catalog.filestore import FileStore
 from catalog.models import Dataset, DatasetState
@@ -100,6 +101,7 @@ def load_demo(
 
     principal = Principal.for_user(admin, can_write=True, via="demo")
     service = DatasetService(session, principal)
+    datastore = DatastoreService(session)
     for demo in catalog.datasets:
         dataset = service.create(_create_input(demo))
         for res in demo.resources:
@@ -113,9 +115,12 @@ def load_demo(
             if res.content is not None:
                 blob = files.put_bytes(res.content)
                 suffix = res.format.lower() if res.format else "bin"
-                service.add_resource(
+                resource = service.add_resource(
                     dataset.name, data, blob=blob, filename=f"{dataset.name}.{suffix}"
                 )
+                # Load the tables now, so the demo's data API answers from the first request
+                # (and its publication is checked for personal data like any other).
+                datastore.ingest_stored(resource, files)
             else:
                 service.add_resource(dataset.name, data)
         service.publish(dataset.name)

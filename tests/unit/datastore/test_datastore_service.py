@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import tracemalloc
 from datetime import date
@@ -10,7 +11,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import inspect
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from catalog.datastore.access import MASK, AccessDecision
 from catalog.datastore.fields import Sensitivity
@@ -18,10 +19,14 @@ from catalog.datastore.models import BadRowPolicy, IngestState
 from catalog.datastore.query import RecordQuery
 from catalog.datastore.services import DatastoreService, csv_safe
 from catalog.datastore.sources import RowSource
+from catalog.datastore.worker import ingest_pending
+from catalog.demo import build_demo_catalog
+from catalog.demo_loader import load_demo
 from catalog.filestore import FileStore
 from catalog.services import DatasetService
 from core.errors import PermissionDenied, ValidationFailed
 from core.identity.models import OrgKind, Role
+from core.identity.principal import Principal
 from tests.factories import make_dataset, make_member, make_org, principal_of
 from tests.factories.datastore import load, upload
 
@@ -324,3 +329,23 @@ def test_sources_reopen_for_both_passes(tmp_path: Path) -> None:
     path.write_bytes(CLINICS.encode())
     source = RowSource(path, "csv")
     assert len(list(source.open()[1])) == len(list(source.open()[1])) == 5
+
+
+def test_demo_tables_are_loaded_and_the_outbox_does_not_reload_them(
+    session: Session, sessions: sessionmaker[Session], files: FileStore
+) -> None:
+    catalog = build_demo_catalog()
+    tabular = [d for d in catalog.datasets if any(r.format == "CSV" for r in d.resources)]
+    load_demo(session, files, dataclasses.replace(catalog, datasets=tuple(tabular[:4])))
+    session.commit()
+    service = DatastoreService(session)
+    loaded = [
+        service.table_of(r.id)
+        for d in tabular[:4]
+        for r in DatasetService(session, Principal.anonymous()).get(d.name).resources
+        if r.format == "CSV"
+    ]
+    assert len(loaded) == 4
+    assert all(m is not None and m.state is IngestState.LOADED and m.row_count > 0 for m in loaded)
+    assert ingest_pending(sessions, files) >= 4  # the upload events settle without a reload
+    assert all(m is not None and m.generation == 1 for m in loaded)
