@@ -14,12 +14,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from api.charts import bar_chart
 from api.representations import dataset_json, organization_json
 from api.routes_search import result_json, run_search
 from api.state import app_state, in_transaction
 from api.web import render
+from catalog.datastore.services import DatastoreService, decision_for
+from catalog.models import Dataset
 from catalog.search.query import FACET_FIELDS
 from catalog.services import DatasetService
+from core.errors import PermissionDenied
 from core.identity.models import OrgKind
 from core.identity.principal import Principal
 from core.identity.services import OrganizationService
@@ -139,9 +143,33 @@ async def dataset_page(request: Request) -> Response:
     base_url = app_state(request).settings.base_url
 
     def work(session: Session, principal: Principal) -> dict[str, Any]:
-        return {"dataset": dataset_json(DatasetService(session, principal).get(name), base_url)}
+        dataset = DatasetService(session, principal).get(name)
+        return {
+            "dataset": dataset_json(dataset, base_url),
+            **_data_preview(session, principal, dataset),
+        }
 
     return render(request, "dataset.html", await in_transaction(request, work))
+
+
+def _data_preview(session: Session, principal: Principal, dataset: Dataset) -> dict[str, Any]:
+    """The first loaded table's first 100 rows and a chart, when the caller may read them."""
+    service = DatastoreService(session)
+    for resource in dataset.resources:
+        meta = service.table_of(resource.id)
+        if meta is None or meta.table_name is None:
+            continue
+        try:
+            decision = decision_for(principal, dataset)
+        except PermissionDenied:
+            return {"preview": None, "preview_licensed": True}
+        chart = service.chart(resource.id, decision)
+        return {
+            "preview": service.preview(resource.id, decision),
+            "preview_resource": resource.name,
+            "chart": None if chart is None else {**chart, **bar_chart(chart["points"])},
+        }
+    return {"preview": None}
 
 
 async def organization_page(request: Request) -> Response:

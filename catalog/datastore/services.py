@@ -13,7 +13,7 @@ import orjson
 from sqlalchemy.orm import Session, object_session
 
 from catalog.datastore.access import AccessDecision
-from catalog.datastore.fields import Field, Sensitivity
+from catalog.datastore.fields import Field, FieldType, Sensitivity
 from catalog.datastore.ingest import build_fields, create_and_load, scan
 from catalog.datastore.models import BadRowPolicy, DatastoreTable, IngestState
 from catalog.datastore.query import BuiltQuery, QueryBuilder, RecordQuery, count_of
@@ -276,10 +276,42 @@ class DatastoreService:
             first = False
         yield b"]}"
 
-    def preview(self, resource_id: uuid.UUID, limit: int = 100) -> dict[str, Any]:
-        return self.records(
-            resource_id, RecordQuery(limit=limit, total=False), AccessDecision.full()
+    def preview(
+        self, resource_id: uuid.UUID, decision: AccessDecision, limit: int = 100
+    ) -> dict[str, Any]:
+        return self.records(resource_id, RecordQuery(limit=limit), decision)
+
+    def chart(self, resource_id: uuid.UUID, decision: AccessDecision) -> dict[str, Any] | None:
+        """A numeric field summed over a date field (in order) or a text field (largest first).
+
+        None when the table has no such pair the caller may read.
+        """
+        _, fields = self.loaded(resource_id)
+        usable = [
+            f
+            for f in fields
+            if f.id not in decision.masked and (decision.fields is None or f.id in decision.fields)
+        ]
+        numbers = [f for f in usable if f.type in (FieldType.INTEGER, FieldType.DECIMAL)]
+        dates = [f for f in usable if f.type in (FieldType.DATE, FieldType.DATETIME)]
+        texts = [f for f in usable if f.type is FieldType.TEXT]
+        if not numbers or not (dates or texts):
+            return None
+        value = numbers[-1]  # the first number is often an id or a code
+        over = dates[0] if dates else texts[0]
+        label = f"sum({value.id})"
+        query = RecordQuery(
+            group_by=[over.id],
+            aggregates=[f"sum:{value.id}"],
+            sort=[over.id] if dates else [f"-{label}"],
+            limit=60 if dates else 12,
+            total=False,
         )
+        records = self.records(resource_id, query, decision)["records"]
+        points = [(str(r[over.id]), r[label]) for r in records if r[over.id] is not None]
+        if not points:
+            return None
+        return {"x": over.id, "y": label, "kind": "date" if dates else "category", "points": points}
 
 
 def status_json(meta: DatastoreTable | None) -> dict[str, Any]:

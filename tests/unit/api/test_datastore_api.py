@@ -57,6 +57,7 @@ def world(
         "add": add,
         "resource": add(public.name, STATIONS.encode("gbk")),
         "conditional": add(conditional.name, STATIONS.encode()),
+        "conditional_name": conditional.name,
     }
 
 
@@ -255,3 +256,26 @@ def test_openapi_documents_the_data_api(client: TestClient, world: dict[str, Any
     document = client.get("/api/v1/openapi.json").json()
     validate(document)
     assert "/api/v1/resources/{id}/records" in document["paths"]
+
+
+def test_dataset_page_previews_and_charts_the_data(
+    client: TestClient, world: dict[str, Any]
+) -> None:
+    page = client.get(f"/dataset/{world['public']}")
+    assert page.status_code == 200
+    html = page.text
+    assert "数据预览" in html
+    assert "人民广场" in html
+    assert "<svg" in html
+    assert "<title>2024-01-02: 33500</title>" in html  # 13000 + 9500 + 11000, summed by day
+    assert "=HYPERLINK" in html  # shown as text, escaped by the template
+    assert '<a href="http://x"' not in html
+
+
+def test_dataset_page_of_licensed_data_shows_no_records(
+    client: TestClient, world: dict[str, Any]
+) -> None:
+    response = client.get(f"/dataset/{world['conditional_name']}")
+    assert response.status_code == 200
+    assert "人民广场" not in response.text
+    assert "授权" in response.text
