@@ -29,10 +29,12 @@ from api.oauth.server import (
 from api.state import app_state
 from api.web import error_page, page_language, render
 from core.db import transaction
+from core.errors import BadRequest, PayloadTooLarge
 from core.identity.models import Organization, User
 from core.identity.oauth import SCOPES
 
 MAX_FORM_FIELDS = 20
+MAX_FORM_BYTES = 64 * 1024  # an OAuth request is a few hundred bytes; a JWT assertion a few KB
 
 
 def runtime(request: Request) -> OAuthRuntime:
@@ -48,10 +50,18 @@ async def _input(request: Request, *, form: bool) -> HttpInput:
         uri += "?" + request.url.query
     values: dict[str, list[str]] = {}
     if form:
-        body = await request.body()
-        if len(body) > 64 * 1024:
-            return HttpInput(request.method, uri, request.headers, {}, {"_too_large": ["1"]})
-        values = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > MAX_FORM_BYTES:
+                raise PayloadTooLarge(f"OAuth requests are limited to {MAX_FORM_BYTES} bytes")
+            chunks.append(chunk)
+        body = b"".join(chunks).decode("utf-8", "replace")
+        try:
+            values = parse_qs(body, keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS)
+        except ValueError as exc:
+            raise BadRequest(f"At most {MAX_FORM_FIELDS} form fields") from exc
     query = parse_qs(request.url.query, keep_blank_values=True)
     return HttpInput(request.method, uri, request.headers, query, values)
 
@@ -142,7 +152,8 @@ async def authorize(request: Request) -> Response:
     """GET shows the consent page; POST (CSRF-checked) records the person's decision."""
     user_id = request.session.get("user_id")
     if not isinstance(user_id, str):
-        request.session["oauth_return"] = str(request.url)
+        # The person logs in, then follows the application's link again (the login page
+        # does not yet return here by itself).
         return RedirectResponse("/login", status_code=303)
     page_language(request)
     http = await _input(request, form=request.method == "POST")
