@@ -81,17 +81,24 @@ def run_demo(data_dir: Path) -> Iterator[Demo]:
                 process.kill()
 
 
-def run_server(data_dir: Path) -> Iterator[Demo]:
-    """`shudu serve` on a free port with a fresh data dir and database (see :func:`shudu`)."""
+def run_server(data_dir: Path, *, share: Demo | None = None) -> Iterator[Demo]:
+    """`shudu serve` on a free port with a fresh data dir and database (see :func:`shudu`).
+
+    With ``share``, a second process of the same site instead: same data dir (keys), same
+    database and public URL, as a second worker behind one proxy would be.
+    """
     port = free_port()
-    env = {
-        **os.environ,
-        "SHUDU_DATA_DIR": str(data_dir),
-        "SHUDU_BASE_URL": f"http://127.0.0.1:{port}",
-        "SHUDU_DATABASE_URL": fresh_database_url(data_dir, "live"),
-    }
-    subprocess.run([*SHUDU, "db", "upgrade"], env=env, check=True, timeout=120)
-    log_path = data_dir / "server.log"
+    if share is not None:
+        env = dict(share.env)
+    else:
+        env = {
+            **os.environ,
+            "SHUDU_DATA_DIR": str(data_dir),
+            "SHUDU_BASE_URL": f"http://127.0.0.1:{port}",
+            "SHUDU_DATABASE_URL": fresh_database_url(data_dir, "live"),
+        }
+        subprocess.run([*SHUDU, "db", "upgrade"], env=env, check=True, timeout=120)
+    log_path = data_dir / f"server-{port}.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [*SHUDU, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT

@@ -221,3 +221,37 @@ def test_plain_pkce_and_unregistered_redirects_are_refused_live(
         page = browser.get(url)
         assert page.status_code == 400
         assert "location" not in page.headers
+
+
+@pytest.fixture(scope="module")
+def second_worker(live: Demo, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    yield from run_server(tmp_path_factory.mktemp("oauth-live-2"), share=live)
+
+
+def test_a_second_worker_honours_revocation_and_shares_rate_limits(
+    live: Demo, second_worker: Demo
+) -> None:
+    creds = _register(
+        live, "--name", "two-workers", "--grant", "client_credentials", "--scope", "catalog:read"
+    )
+    auth = (creds["client_id"], creds["client_secret"])
+    token = httpx.post(
+        f"{live.base}/oauth/token", data={"grant_type": "client_credentials"}, auth=auth
+    ).json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    # The token from worker 1 works on worker 2 (same keys), and both count one budget.
+    first = httpx.get(f"{live.base}/api/v1/themes", headers=headers)
+    second = httpx.get(f"{second_worker.base}/api/v1/themes", headers=headers)
+    assert first.status_code == second.status_code == 200
+    assert int(second.headers["ratelimit-remaining"]) == (
+        int(first.headers["ratelimit-remaining"]) - 1
+    )
+    # Revoked at worker 1, refused by worker 2 within seconds.
+    assert httpx.post(f"{live.base}/oauth/revoke", data={"token": token}, auth=auth).is_success
+    wait_until(
+        lambda: (
+            httpx.get(f"{second_worker.base}/api/v1/themes", headers=headers).status_code == 401
+        ),
+        "worker 2 refusing the revoked token",
+        seconds=5,
+    )
