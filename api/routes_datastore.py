@@ -125,7 +125,7 @@ async def _records(request: Request, data: dict[str, Any], fmt: str | None) -> R
         with transaction(sessions) as session:
             resolve_principal(request, session)
             service = DatastoreService(session)
-            built = service.build(resource_id, query, decision)
+            built = service.build(resource_id, query, decision, raw_values=fmt == "csv")
             yield from service.stream(built, fmt)
 
     headers = {"content-disposition": f'attachment; filename="{resource_id}.{fmt}"'}

@@ -24,6 +24,7 @@ from pydantic import Field as PydanticField
 from sqlalchemy import (
     ColumnElement,
     Select,
+    String,
     Table,
     and_,
     case,
@@ -33,7 +34,10 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    true,
+    type_coerce,
 )
+from sqlalchemy.types import NullType
 
 from catalog.datastore.access import MASK, AccessDecision
 from catalog.datastore.fields import Field, FieldType, parse_value
@@ -41,6 +45,8 @@ from catalog.datastore.tables import ROW_ID
 from catalog.datastore.tables import TYPES as _TYPES
 from core.errors import PermissionDenied, ValidationFailed
 
+# A cell a spreadsheet would run as a formula (OWASP: CSV injection) is prefixed with '.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MAX_LIMIT = 10_000
 MAX_OFFSET = 10_000_000
 AGGREGATES = ("count", "sum", "avg", "min", "max")
@@ -90,6 +96,7 @@ class BuiltQuery:
     fields: list[OutputField]
     keyset: bool  # paged by row id (default order): the cursor is the last row id
     labels: list[str]  # the result's column labels, in the order of ``fields``
+    raw_values: bool = False  # CSV-ready cells (see QueryBuilder)
 
 
 def _unknown(name: str, where: str) -> ValidationFailed:
@@ -99,7 +106,17 @@ def _unknown(name: str, where: str) -> ValidationFailed:
 
 
 class QueryBuilder:
-    def __init__(self, table: Table, fields: Sequence[Field], decision: AccessDecision) -> None:
+    def __init__(
+        self,
+        table: Table,
+        fields: Sequence[Field],
+        decision: AccessDecision,
+        *,
+        raw_values: bool = False,
+    ) -> None:
+        # raw_values: select values as the driver returns them, without SQLAlchemy's result
+        # processing (CSV export formats them itself, several times faster).
+        self.raw_values = raw_values
         self.table = table
         self.fields = {f.id: f for f in fields}
         self.order = list(fields)
@@ -215,6 +232,17 @@ class QueryBuilder:
         column = self._column(f)
         if f.id in self.decision.masked:
             return case((column.is_(None), None), else_=literal(MASK)).label(f.column)
+        if self.raw_values:
+            # CSV cells made by the database: formula cells defused, booleans spelled out.
+            if f.type is FieldType.TEXT:
+                text = type_coerce(column, String())
+                risky = func.substr(text, 1, 1).in_(FORMULA_START)
+                return case((risky, literal("'", String()) + text), else_=text).label(f.column)
+            if f.type is FieldType.BOOLEAN:
+                return case(
+                    (column.is_(None), None), (column == true(), "true"), else_="false"
+                ).label(f.column)
+            return type_coerce(column, NullType()).label(f.column)
         return column.label(f.column)
 
     def build(self, query: RecordQuery, after_id: int | None = None) -> BuiltQuery:
@@ -266,6 +294,7 @@ class QueryBuilder:
             fields=[OutputField(f.id, f.type) for f in chosen],
             keyset=keyset,
             labels=[f.column for f in chosen],
+            raw_values=self.raw_values,
         )
 
     def _aggregate(self, query: RecordQuery, where: list[ColumnElement[bool]]) -> BuiltQuery:
@@ -344,6 +373,7 @@ class QueryBuilder:
             fields=fields,
             keyset=False,
             labels=labels,
+            raw_values=self.raw_values,
         )
 
 

@@ -6,6 +6,7 @@ import csv
 import io
 import uuid
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ from core.errors import NotFound, PermissionDenied, ShuduError, ValidationFailed
 from core.identity.principal import Principal
 
 INGEST_TOPIC = DATASTORE_INGEST_TOPIC
-EXPORT_BATCH = 2000
+EXPORT_BATCH = 5000
 
 
 def tabular_format(resource: Resource) -> Format | None:
@@ -212,11 +213,14 @@ class DatastoreService:
         query: RecordQuery,
         decision: AccessDecision,
         after_id: int | None = None,
+        *,
+        raw_values: bool = False,
     ) -> BuiltQuery:
         meta, fields = self.loaded(resource_id)
         assert meta.table_name is not None
         table = data_table(meta.table_name, fields)
-        return QueryBuilder(table, fields, decision).build(query, after_id)
+        builder = QueryBuilder(table, fields, decision, raw_values=raw_values)
+        return builder.build(query, after_id)
 
     def records(
         self,
@@ -253,10 +257,24 @@ class DatastoreService:
             writer = csv.writer(out, lineterminator="\r\n")
             writer.writerow([csv_safe(i) for i in ids])
             yield ("\ufeff" + out.getvalue()).encode("utf-8")
+            # Only the columns that need it are touched.
+            cell = CSV_CELL_RAW if built.raw_values else CSV_CELL
+            converters = [(i, cell[f.type]) for i, f in enumerate(built.fields) if f.type in cell]
             for batch in result.partitions():
                 out.seek(0)
                 out.truncate()
-                writer.writerows([csv_safe(v) for v in row] for row in batch)
+                if converters:
+                    rows = []
+                    for row in batch:
+                        cells = list(row)
+                        for i, convert in converters:
+                            value = cells[i]
+                            if value is not None:
+                                cells[i] = convert(value)
+                        rows.append(cells)
+                    writer.writerows(rows)
+                else:
+                    writer.writerows(batch)
                 yield out.getvalue().encode("utf-8")
             return
         if fmt == "ndjson":
@@ -345,6 +363,11 @@ def status_of(resource: Resource) -> dict[str, Any]:
     return status_json(session.get(DatastoreTable, resource.id))
 
 
+def _csv_datetime(value: Any) -> str:
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return moment.isoformat()
+
+
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -361,3 +384,13 @@ def csv_safe(value: Any) -> Any:
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return value
+
+
+# Text and boolean cells come out of the database ready (QueryBuilder with raw_values); dates
+# print as ISO by themselves; datetimes come back in the driver's own shape.
+CSV_CELL_RAW = {FieldType.DATETIME: _csv_datetime}
+CSV_CELL = {
+    FieldType.TEXT: csv_safe,
+    FieldType.BOOLEAN: csv_safe,
+    FieldType.DATETIME: _csv_datetime,
+}
