@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, func, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from catalog.datastore.publication import personal_data_problems
+from catalog.datastore.publication import drop_data_of, personal_data_problems
 from catalog.datastore.sources import source_format
 from catalog.filestore import StoredBlob
 from catalog.licenses import OPEN_LICENSES
@@ -477,6 +477,7 @@ class DatasetService:
         resource = self.get_resource(resource_id)
         dataset = resource.dataset
         self._require_publisher_of(dataset.organization)
+        drop_data_of(self.session, resource.id)
         dataset.resources.remove(resource)
         dataset.modified = utcnow()
         self._revise(dataset, "resource_deleted", {"resource": [str(resource.id), None]})

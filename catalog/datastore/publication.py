@@ -1,4 +1,5 @@
-"""The datastore's say in publication: personal data in an open dataset blocks it (§2)."""
+"""The datastore's say in catalog changes: personal data in an open dataset blocks its
+publication (§2), and a deleted resource takes its data table with it."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from catalog.datastore.fields import Sensitivity
 from catalog.datastore.models import DatastoreTable
+from catalog.datastore.tables import data_table
 from catalog.models import Resource
 
 
@@ -35,3 +37,13 @@ def personal_data_problems(session: Session, dataset_id: uuid.UUID) -> list[str]
                 f"holds a {hit['kind'].replace('_', ' ')}"
             )
     return problems
+
+
+def drop_data_of(session: Session, resource_id: uuid.UUID) -> None:
+    """Drop a resource's data table and its metadata (in the caller's transaction)."""
+    meta = session.get(DatastoreTable, resource_id)
+    if meta is None:
+        return
+    if meta.table_name is not None:
+        data_table(meta.table_name, []).drop(session.connection(), checkfirst=True)
+    session.delete(meta)

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from openapi_spec_validator import validate
+from sqlalchemy import inspect
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.testclient import TestClient
 
@@ -279,3 +280,14 @@ def test_dataset_page_of_licensed_data_shows_no_records(
     assert response.status_code == 200
     assert "人民广场" not in response.text
     assert "授权" in response.text
+
+
+def test_deleting_a_resource_drops_its_table(
+    client: TestClient, world: dict[str, Any], session: Session
+) -> None:
+    rid = world["resource"]
+    table = f"ds_{rid.replace('-', '')}_1"
+    assert table in inspect(session.connection()).get_table_names()
+    assert client.delete(f"/api/v1/resources/{rid}", headers=world["writer"]).status_code == 204
+    assert table not in inspect(session.connection()).get_table_names()
+    assert _records(client, rid).status_code == 404
