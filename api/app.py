@@ -163,7 +163,7 @@ def create_app(
             https_only=settings.base_url.startswith("https://"),
             same_site="lax",
             max_age=14 * 24 * 3600,
-        )
+        ),
     ]
     return Starlette(
         routes=routes,

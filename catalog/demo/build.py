@@ -255,7 +255,7 @@ def _dataset(seed: int, dept: Department, subject: Subject, variant: Variant) ->
     name = _slug(subject, variant)
     # Seeded, not secure, on purpose (S311): one reproducible stream per dataset (see the
     # package docstring).
-    rng = random.Random(f"{seed}/{name}")  # noqa: S311
+    rng = random.Random(f"{seed}/{name}")
     title_zh, title_en = subject.title_zh, subject.title_en
     scope_zh = scope_en = ""
     keywords_zh, keywords_en = subject.keywords_zh, subject.keywords_en
@@ -310,6 +310,6 @@ def _dataset(seed: int, dept: Department, subject: Subject, variant: Variant) ->
 
 def build_demo_catalog(seed: int = 20261123) -> DemoCatalog:
     """Generate the demo catalog; the same seed always gives the same catalog."""
-    plan = plan_datasets(random.Random(seed))  # noqa: S311 (reproducible on purpose)
+    plan = plan_datasets(random.Random(seed))
     datasets = tuple(_dataset(seed, dept, subject, variant) for dept, subject, variant in plan)
     return DemoCatalog(themes=THEMES, organizations=_organizations(), datasets=datasets)
