@@ -74,22 +74,15 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
     return HTMLResponse("Internal error", status_code=500)
 
 
+# Every registry of API operations: routing and the OpenAPI document both come from these.
+REGISTRIES = (api, search_api, audit_api, clients_api, datastore_api)
+EXTRA_SCHEMAS = {**AUDIT_SCHEMAS, **CLIENT_SCHEMAS, **SEARCH_SCHEMAS, **DATASTORE_SCHEMAS}
+
+
 async def _openapi(request: Request) -> Response:
-    registry = Registry(
-        api.prefix,
-        [
-            *api.operations,
-            *search_api.operations,
-            *audit_api.operations,
-            *clients_api.operations,
-            *datastore_api.operations,
-        ],
-    )
+    registry = Registry(api.prefix, [op for r in REGISTRIES for op in r.operations])
     document = openapi_document(registry, request.app.state.shudu.settings.base_url)
-    document["components"]["schemas"].update(AUDIT_SCHEMAS)
-    document["components"]["schemas"].update(CLIENT_SCHEMAS)
-    document["components"]["schemas"].update(SEARCH_SCHEMAS)
-    document["components"]["schemas"].update(DATASTORE_SCHEMAS)
+    document["components"]["schemas"].update(EXTRA_SCHEMAS)
     return JSONResponse(document)
 
 
@@ -143,11 +136,7 @@ def create_app(
 
     routes = [
         Route("/api/v1/openapi.json", _openapi, methods=["GET"]),
-        *api.routes(),
-        *search_api.routes(),
-        *audit_api.routes(),
-        *clients_api.routes(),
-        *datastore_api.routes(),
+        *(route for registry in REGISTRIES for route in registry.routes()),
         *public_routes(),
         *oauth_routes.routes(),
         *pages.routes(),
