@@ -5,29 +5,20 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
-import sys
 import threading
-import time
 from pathlib import Path
 
 import httpx
 import orjson
 import pytest
 
+from tests.live import SHUDU, free_port, wait_until
 from tests.support import fresh_database_url
 
 pytestmark = [pytest.mark.database, pytest.mark.live]
 
-SHUDU = [sys.executable, "-m", "api"]
 EMAIL = "auditor@crash.example"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _start(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
@@ -36,23 +27,22 @@ def _start(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]
         [*SHUDU, "serve", "--port", str(port)], env=env, stdout=handle, stderr=subprocess.STDOUT
     )
     handle.close()
-    deadline = time.monotonic() + 60
-    while True:
+
+    def answering() -> bool:
         if process.poll() is not None:
             pytest.fail(f"the server exited: {log.read_text()[-3000:]}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/audit/vkey", timeout=2).status_code == 200:
-                return process
-        except httpx.TransportError:
-            pass
-        if time.monotonic() > deadline:
-            process.kill()
-            pytest.fail("the server did not answer within 60 s")
-        time.sleep(0.1)
+        return httpx.get(f"http://127.0.0.1:{port}/audit/vkey", timeout=2).status_code == 200
+
+    try:
+        wait_until(answering, "the server answering", 60)
+    except BaseException:
+        process.kill()
+        raise
+    return process
 
 
 def test_kill_9_during_a_burst_loses_no_acknowledged_append(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
@@ -87,13 +77,12 @@ def test_kill_9_during_a_burst_loses_no_acknowledged_append(tmp_path: Path) -> N
     threads = [threading.Thread(target=burst) for _ in range(4)]
     for thread in threads:
         thread.start()
-    deadline = time.monotonic() + 60
-    while True:  # kill mid-burst, once a good number of appends were acknowledged
+
+    def enough() -> bool:  # kill mid-burst, once a good number of appends were acknowledged
         with lock:
-            if len(acknowledged) >= 60:
-                break
-        assert time.monotonic() < deadline, log.read_text()[-3000:]
-        time.sleep(0.01)
+            return len(acknowledged) >= 60
+
+    wait_until(enough, "60 acknowledged appends", 60)
     server.send_signal(signal.SIGKILL)
     server.wait(timeout=30)
     stop.set()
@@ -110,10 +99,11 @@ def test_kill_9_during_a_burst_loses_no_acknowledged_append(tmp_path: Path) -> N
         assert not missing, f"{len(missing)} acknowledged appends lost"
         size = records[0]["size"]
         # The restarted server signs the tree it found; wait for a checkpoint covering it all.
-        deadline = time.monotonic() + 30
-        while int(httpx.get(f"{base}/audit/checkpoint").text.split("\n")[1]) < size:
-            assert time.monotonic() < deadline, "no checkpoint after the restart"
-            time.sleep(0.1)
+        wait_until(
+            lambda: int(httpx.get(f"{base}/audit/checkpoint").text.split("\n")[1]) >= size,
+            "a checkpoint covering the whole tree after the restart",
+            30,
+        )
         verified = subprocess.run(
             [*SHUDU, "audit", "verify", base, "--token", headers["Authorization"][7:]],
             env=env,
