@@ -4,7 +4,6 @@ publisher's controls over a loaded table (load again with a policy or sheet, fie
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from typing import Annotated, Any
 
@@ -16,6 +15,7 @@ from starlette.responses import Response, StreamingResponse
 from api.auth import resolve_principal
 from api.http import JSONResponse, decode_cursor, encode_cursor, parse_model, read_json, read_model
 from api.registry import Param, Registry
+from api.routes_v1 import RESOURCE_ID, uuid_from_path
 from api.state import app_state, in_transaction
 from catalog.datastore.access import AccessDecision
 from catalog.datastore.fields import Sensitivity
@@ -25,12 +25,11 @@ from catalog.datastore.services import DatastoreService, decision_for, status_js
 from catalog.services import DatasetService
 from core import jsonutil
 from core.db import transaction
-from core.errors import BadRequest, NotFound, ValidationFailed
+from core.errors import BadRequest, ValidationFailed
 from core.identity.principal import Principal
 
 datastore_api = Registry(prefix="/api/v1")
 
-RESOURCE_ID = Param("id", "path", "Resource id", {"type": "string", "format": "uuid"}, True)
 EXPORT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "ndjson": "application/x-ndjson",
@@ -39,13 +38,6 @@ EXPORT_TYPES = {
 LIST_PARAMS = ("fields", "sort", "group_by", "aggregates")
 BOOL_PARAMS = ("distinct", "total")
 KNOWN_PARAMS = {*LIST_PARAMS, *BOOL_PARAMS, "filters", "q", "limit", "offset", "cursor", "format"}
-
-
-def _uuid(raw: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(raw)
-    except ValueError:
-        raise NotFound("No such resource") from None
 
 
 def _query_from_params(params: Any) -> dict[str, Any]:
@@ -100,7 +92,7 @@ def _cursor(query: RecordQuery) -> int | None:
 
 
 async def _records(request: Request, data: dict[str, Any], fmt: str | None) -> Response:
-    resource_id = _uuid(request.path_params["id"])
+    resource_id = uuid_from_path(request.path_params["id"])
     query = parse_model(RecordQuery, data)
     after_id = _cursor(query)
 
@@ -217,7 +209,7 @@ class SchemaUpdate(BaseModel):
     scope="catalog:write",
 )
 async def ingest(request: Request) -> Response:
-    resource_id = _uuid(request.path_params["id"])
+    resource_id = uuid_from_path(request.path_params["id"])
     data = await read_model(request, IngestRequest)
     state = app_state(request)
 
@@ -249,7 +241,7 @@ async def ingest(request: Request) -> Response:
     scope="catalog:write",
 )
 async def update_schema(request: Request) -> Response:
-    resource_id = _uuid(request.path_params["id"])
+    resource_id = uuid_from_path(request.path_params["id"])
     data = await read_model(request, SchemaUpdate)
 
     def work(session: Session, principal: Principal) -> dict[str, Any]:

@@ -58,7 +58,8 @@ def _enum_param(raw: str | None, enum: Any, name: str) -> Any:
         raise ValidationFailed(f"Unknown {name} {raw!r}", {name: [f"one of {allowed}"]}) from None
 
 
-def _uuid(raw: str) -> uuid.UUID:
+def uuid_from_path(raw: str) -> uuid.UUID:
+    """An id from the path; a malformed one names nothing (404, not 500)."""
     try:
         return uuid.UUID(raw)
     except ValueError:
@@ -175,7 +176,7 @@ async def create_token(request: Request) -> Response:
     errors=(401, 404),
 )
 async def revoke_token(request: Request) -> Response:
-    token_id = _uuid(request.path_params["id"])
+    token_id = uuid_from_path(request.path_params["id"])
 
     def work(session: Session, principal: Principal) -> dict[str, Any]:
         return token_json(TokenService(session).revoke(_require_user(principal), token_id))
@@ -549,7 +550,7 @@ def _forget_unreferenced(request: Request, session: Session, sha256: str) -> Non
     errors=(404,),
 )
 async def show_resource(request: Request) -> Response:
-    resource_id = _uuid(request.path_params["id"])
+    resource_id = uuid_from_path(request.path_params["id"])
     base_url = app_state(request).settings.base_url
 
     def work(session: Session, principal: Principal) -> dict[str, Any]:
@@ -572,7 +573,7 @@ async def show_resource(request: Request) -> Response:
     errors=(400, 401, 403, 404, 415, 422),
 )
 async def update_resource(request: Request) -> Response:
-    resource_id = _uuid(request.path_params["id"])
+    resource_id = uuid_from_path(request.path_params["id"])
     data = await read_model(request, ResourceUpdate)
     base_url = app_state(request).settings.base_url
 
@@ -595,7 +596,7 @@ async def update_resource(request: Request) -> Response:
     errors=(401, 403, 404),
 )
 async def delete_resource(request: Request) -> Response:
-    resource_id = _uuid(request.path_params["id"])
+    resource_id = uuid_from_path(request.path_params["id"])
 
     def work(session: Session, principal: Principal) -> None:
         DatasetService(session, principal).delete_resource(resource_id)
@@ -616,7 +617,7 @@ async def delete_resource(request: Request) -> Response:
     errors=(304, 404, 416),
 )
 async def download_resource(request: Request) -> Response:
-    resource_id = _uuid(request.path_params["id"])
+    resource_id = uuid_from_path(request.path_params["id"])
     state = app_state(request)
 
     not_modified = {t.strip() for t in request.headers.get("if-none-match", "").split(",")}
