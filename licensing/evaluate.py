@@ -196,9 +196,10 @@ def named_fields(query: RecordQuery) -> tuple[frozenset[str] | None, frozenset[s
 
 
 def evaluate(policy: Policy | Mapping[str, Any], request: Request) -> Decision:
-    if not isinstance(policy, Policy):
+    if not isinstance(policy, Policy) or not policy.validated:
+        # Stored JSON, or a Policy built by hand: validate first; anything invalid denies.
         try:
-            policy = parse_policy(policy)
+            policy = parse_policy(policy.as_json() if isinstance(policy, Policy) else policy)
         except PolicyInvalid as exc:
             return Deny(tuple(_invalid(path, message) for path, message in exc.problems))
     if request.action not in REQUEST_ACTIONS or request.time.tzinfo is None:
@@ -292,6 +293,8 @@ def _projection(
         if base is None:  # the schema is unknown: grant no more than was asked for
             base = request.fields | request.filter_fields if request.fields is not None else None
         permitted = base - blacklist if base is not None else None
+    if permitted is not None and request.dataset_fields is not None:
+        permitted &= request.dataset_fields
     if request.fields is None:
         return permitted
     asked = request.fields | request.filter_fields
