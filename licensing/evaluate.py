@@ -315,6 +315,20 @@ def _field_failures(
     field_terms = [c for c in rule.constraints if c.left_operand == Operand.FIELDS]
     if blacklist and fields is None:
         failed.append(_term(where, field_terms[0], "fields", _SCHEMA_NEEDED))
+    if fields is not None and not fields and not asked:
+        # The terms leave nothing to see (e.g. a field both granted and excluded).
+        term = field_terms[0] if field_terms else None
+        failed.append(
+            FailedTerm(
+                where,
+                term.left_operand if term else None,
+                term.operator if term else None,
+                term.right_operand if term else None,
+                "按协议条款，没有可用的字段。",
+                "Under the agreement's terms no field is left to read.",
+                "fields",
+            )
+        )
     outside = sorted(
         n for n in asked if (whitelist is not None and n not in whitelist) or n in blacklist
     )

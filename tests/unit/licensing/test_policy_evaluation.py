@@ -461,3 +461,19 @@ def test_now_is_not_read_from_a_clock() -> None:
     c = constraint("dateTime", "lt", "2026-12-01T00:00:00+08:00")
     assert allowed(c, time=NOW)
     assert not allowed(c, time=NOW + timedelta(days=30))
+
+
+def test_terms_that_leave_no_field_deny_rather_than_allow_nothing() -> None:
+    contradictory = decide(
+        constraint("shudu:fields", "isAnyOf", ["姓名"]),
+        constraint("shudu:fields", "isNoneOf", ["姓名"]),
+    )
+    assert isinstance(contradictory, Deny)
+    assert (
+        contradictory.failed[0].message_en
+        == "Under the agreement's terms no field is left to read."
+    )
+    absent = decide(
+        constraint("shudu:fields", "isAnyOf", ["电话"]), dataset_fields=frozenset({"区"})
+    )
+    assert isinstance(absent, Deny)
