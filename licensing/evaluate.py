@@ -36,7 +36,6 @@ from licensing.describe import (
     describe_rule,
     format_value,
 )
-from licensing.durations import Duration
 from licensing.errors import PolicyInvalid
 from licensing.policy import Constraint, Policy, Rule, operand_value, parse_policy
 from licensing.purposes import purpose_label
@@ -582,7 +581,6 @@ __all__ = [
     "Allow",
     "Decision",
     "Deny",
-    "Duration",
     "FailedTerm",
     "Quota",
     "Request",

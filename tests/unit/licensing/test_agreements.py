@@ -20,6 +20,7 @@ from licensing import (
     agreement_hash,
     agreement_template,
     canonical_json,
+    describe_policy,
     license_register,
     open_license,
     parse_policy,
@@ -249,3 +250,20 @@ def test_purpose_taxonomy() -> None:
     assert len({p.zh for p in PURPOSES.values()}) == len(PURPOSES)
     assert purpose_label("credit_assessment", "zh") == "信用评估"
     assert purpose_label("unheard_of", "en") == "unheard_of"
+
+
+def test_a_policy_in_words_for_an_offer_page() -> None:
+    assert describe_policy(POLICY, "en") == [
+        "Permitted: read records (including aggregate queries), provided that the purpose is one"
+        " of: urban planning, transport research; only these fields may be used: 区, 人数;"
+        " at most 1000 calls per day",
+        "Prohibited: download files and exports",
+        "Duty: submit a usage report (use, results and benefit) every 3 months",
+        "Duty: delete all data and copies when the agreement ends, and issue a deletion"
+        " certificate",
+    ]
+    assert describe_policy(POLICY, "zh")[1:] == [
+        "禁止：下载文件与导出数据",
+        "义务：每3个月提交一次数据使用情况报告（使用情况、成果与效益）",
+        "义务：协议终止或期满时删除全部数据及其副本，并出具数据删除证明",
+    ]
