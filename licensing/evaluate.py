@@ -109,6 +109,21 @@ class Allow:
     def quota(self, key: str) -> Quota | None:
         return next((q for q in self.quotas if q.key == key), None)
 
+    def as_json(self) -> dict[str, Any]:
+        """The obligations as recorded (ledger, logs): sorted, so equal decisions match."""
+        return {
+            "allowed": True,
+            "fields": sorted(self.fields) if self.fields is not None else None,
+            "row_filter": dict(self.row_filter),
+            "masked": sorted(self.masked),
+            "aggregate_min_group": self.aggregate_min_group,
+            "quotas": [
+                {"key": q.key, "limit": q.limit, "used": q.used, "remaining": q.remaining}
+                for q in self.quotas
+            ],
+            "permission": self.permission,
+        }
+
     @property
     def max_rows(self) -> int | None:
         """The most rows this request may return (rows/month remaining), None: unlimited."""
@@ -155,6 +170,10 @@ class Deny:
 
     def message(self, language: str = "en") -> str:
         return " ".join(t.message(language) for t in self.failed)
+
+    def as_json(self) -> dict[str, Any]:
+        """For an error's ``details`` and the ledger: every failed term, in both languages."""
+        return {"allowed": False, "failed": [t.as_json() for t in self.failed]}
 
 
 Decision = Allow | Deny

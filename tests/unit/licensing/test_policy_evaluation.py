@@ -477,3 +477,41 @@ def test_terms_that_leave_no_field_deny_rather_than_allow_nothing() -> None:
         constraint("shudu:fields", "isAnyOf", ["电话"]), dataset_fields=frozenset({"区"})
     )
     assert isinstance(absent, Deny)
+
+
+def test_decisions_as_json() -> None:
+    granted = decide(
+        constraint("shudu:fields", "isAnyOf", ["人数", "区"]),
+        constraint("shudu:maskedFields", "eq", ["区"]),
+        constraint("shudu:callsPerDay", "lteq", 10),
+        usage=Usage(calls_today=4),
+    )
+    assert isinstance(granted, Allow)
+    assert granted.as_json() == {
+        "allowed": True,
+        "fields": ["人数", "区"],
+        "row_filter": {},
+        "masked": ["区"],
+        "aggregate_min_group": None,
+        "quotas": [{"key": "calls_per_day", "limit": 10, "used": 5, "remaining": 5}],
+        "permission": 0,
+    }
+    denied = decide(constraint("purpose", "eq", "academic_research"))
+    assert isinstance(denied, Deny)
+    assert denied.as_json() == {
+        "allowed": False,
+        "failed": [
+            {
+                "rule": "permission[0]",
+                "leftOperand": "purpose",
+                "operator": "eq",
+                "rightOperand": "academic_research",
+                "kind": "condition",
+                "message": {
+                    "zh": "未满足条件：使用目的为学术研究（当前：城市规划）。",
+                    "en": "Condition not met: the purpose is academic research"
+                    " (yours: urban planning).",
+                },
+            }
+        ],
+    }
