@@ -59,6 +59,8 @@ class Grant:
     decision: AccessDecision
     rows_reserved: int | None  # None: no rows quota
     headers: dict[str, str] = field(default_factory=dict)
+    rows_limit: int | None = None
+    rows_before: int = 0  # rows used this month before this call
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +134,11 @@ class AccessGate:
         return reserved, used + reserved
 
     def settle_rows(self, grant: Grant, returned: int) -> None:
-        """After the query: count the rows really returned (and give back what was not)."""
+        """After the query: count the rows really returned (and give back what was not);
+        the rows header then tells what is left after this call."""
+        if grant.rows_limit is not None:
+            left = max(grant.rows_limit - grant.rows_before - returned, 0)
+            grant.headers["X-Quota-Rows-Remaining"] = str(left)
         now = utcnow()
         day_key = [
             UsageCounter.entitlement_id == grant.entitlement_id,
@@ -247,15 +253,6 @@ class AccessGate:
                 entitlement,
             )
         day, month = _day(now), _month(now)
-        usage = {
-            p: self.session.scalar(
-                select(UsageCounter.calls if p == day else UsageCounter.rows).where(
-                    UsageCounter.entitlement_id == entitlement.id, UsageCounter.period == p
-                )
-            )
-            or 0
-            for p in (day, month)
-        }
         outcome = terms.evaluate(
             entitlement.policy,
             action=request.action,
@@ -266,8 +263,10 @@ class AccessGate:
             fields=request.fields,
             filter_fields=request.filter_fields,
             dataset_fields=request.dataset_fields,
-            calls_today=int(usage[day]),
-            rows_this_month=int(usage[month]),
+            # Quotas are decided below, by the atomic counters alone (exact under concurrent
+            # calls); the evaluator is asked only which limits are in force.
+            calls_today=0,
+            rows_this_month=0,
         )
         if isinstance(outcome, terms.Denied):
             error_type = QuotaExceeded if outcome.quota else LicenceDenied
@@ -342,4 +341,11 @@ class AccessGate:
                 "request": request.fingerprint,
             },
         )
-        return Grant(entitlement.id, outcome.decision, reserved, headers)
+        return Grant(
+            entitlement.id,
+            outcome.decision,
+            reserved,
+            headers,
+            rows_limit=rows_limit,
+            rows_before=0 if reserved is None else rows_used - reserved,
+        )
