@@ -208,7 +208,7 @@ class AccessGate:
             "exchange.access.denied",
             actor=self.principal.client_id or self.principal.user_id,
             org=entitlement.organization_id if entitlement else None,
-            subject=f"dataset:{dataset.name}",
+            subject=f"dataset:{dataset.id}",
             data={
                 "action": request.action,
                 "term": getattr(error, "term", "authentication"),
@@ -329,7 +329,7 @@ class AccessGate:
             "exchange.access",
             actor=self.principal.client_id,
             org=entitlement.organization_id,
-            subject=f"dataset:{dataset.name}",
+            subject=f"dataset:{dataset.id}",
             data={
                 "action": request.action,
                 "entitlement": str(entitlement.id),
