@@ -28,6 +28,7 @@ from api.openapi import openapi_document
 from api.registry import Registry
 from api.routes_audit import AUDIT_SCHEMAS, audit_api, public_routes
 from api.routes_datastore import DATASTORE_SCHEMAS, datastore_api
+from api.routes_exchange import EXCHANGE_SCHEMAS, exchange_api
 from api.routes_oauth_clients import CLIENT_SCHEMAS, clients_api
 from api.routes_search import SEARCH_SCHEMAS, search_api
 from api.routes_v1 import api
@@ -75,8 +76,14 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
 
 
 # Every registry of API operations: routing and the OpenAPI document both come from these.
-REGISTRIES = (api, search_api, audit_api, clients_api, datastore_api)
-EXTRA_SCHEMAS = {**AUDIT_SCHEMAS, **CLIENT_SCHEMAS, **SEARCH_SCHEMAS, **DATASTORE_SCHEMAS}
+REGISTRIES = (api, search_api, audit_api, clients_api, datastore_api, exchange_api)
+EXTRA_SCHEMAS = {
+    **AUDIT_SCHEMAS,
+    **CLIENT_SCHEMAS,
+    **SEARCH_SCHEMAS,
+    **DATASTORE_SCHEMAS,
+    **EXCHANGE_SCHEMAS,
+}
 
 
 async def _openapi(request: Request) -> Response:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -106,12 +107,29 @@ def demo(host: str, port: int, no_serve: bool) -> None:
                 for account in accounts[:6]:
                     click.echo(f"  {account.role:10} {account.email}")
                 click.echo(f"  … and {len(accounts) - 6} more, one per organization")
+                _seed_exchange(session, settings)
             else:
                 click.echo("the catalog is not empty; serving it as it is")
     finally:
         engine.dispose()
     if not no_serve:
         _serve(settings, host, port)
+
+
+def _seed_exchange(session: Any, settings: Settings) -> None:
+    """The licensed example (exchange.demo); its client's credentials go to the data dir."""
+    from catalog.demo_loader import DEMO_PASSWORD
+    from exchange.demo import seed_exchange_demo
+
+    credentials = seed_exchange_demo(session, DEMO_PASSWORD)
+    path = settings.data_dir / "demo-credentials.json"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(orjson.dumps(credentials, option=orjson.OPT_INDENT_2))
+    click.echo(
+        f"licensed example: {credentials['dataset']} for demo-enterprise, "
+        f"fields {', '.join(credentials['allowed_fields'])}; credentials in {path}"
+    )
 
 
 @main.group()

@@ -9,6 +9,7 @@ import core.identity.oauth_models
 import core.ledger
 import core.outbox
 import exchange.ledger.models
+import exchange.models
 from core.db import Base
 
 metadata = Base.metadata

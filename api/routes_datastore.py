@@ -14,6 +14,7 @@ from starlette.responses import Response, StreamingResponse
 
 from api.auth import resolve_principal
 from api.http import JSONResponse, decode_cursor, encode_cursor, parse_model, read_json, read_model
+from api.licensed import licensed_records
 from api.registry import Param, Registry
 from api.routes_v1 import RESOURCE_ID, uuid_from_path
 from api.state import app_state, in_transaction
@@ -27,6 +28,7 @@ from core import jsonutil
 from core.db import transaction
 from core.errors import BadRequest, ValidationFailed
 from core.identity.principal import Principal
+from exchange.enforcement import needs_licence
 
 datastore_api = Registry(prefix="/api/v1")
 
@@ -91,13 +93,19 @@ def _cursor(query: RecordQuery) -> int | None:
     raise BadRequest("The cursor is not one this API gave out; start again without it")
 
 
-async def _records(request: Request, data: dict[str, Any], fmt: str | None) -> Response:
+async def _records(
+    request: Request, data: dict[str, Any], fmt: str | None, raw_body: bytes = b""
+) -> Response:
     resource_id = uuid_from_path(request.path_params["id"])
     query = parse_model(RecordQuery, data)
     after_id = _cursor(query)
 
-    def work(session: Session, principal: Principal) -> tuple[dict[str, Any], AccessDecision]:
+    def work(
+        session: Session, principal: Principal
+    ) -> tuple[dict[str, Any], AccessDecision] | None:
         resource = DatasetService(session, principal).get_resource(resource_id)
+        if needs_licence(principal, resource.dataset):
+            return None  # the exchange's path: licence, quota, ledger (api.licensed)
         decision = decision_for(principal, resource.dataset)
         service = DatastoreService(session)
         if fmt is not None:
@@ -105,7 +113,10 @@ async def _records(request: Request, data: dict[str, Any], fmt: str | None) -> R
             return {}, decision
         return service.records(resource_id, query, decision, after_id), decision
 
-    body, decision = await in_transaction(request, work)
+    done = await in_transaction(request, work)
+    if done is None:
+        return await licensed_records(request, resource_id, query, after_id, fmt, raw_body)
+    body, decision = done
     if fmt is None:
         next_key = body.pop("next_key")
         body["next_cursor"] = None if next_key is None else encode_cursor(next_key)
@@ -178,7 +189,8 @@ async def records_post(request: Request) -> Response:
     data = await read_json(request)
     if not isinstance(data, dict):
         raise ValidationFailed("Expected a JSON object", {"body": ["expected a JSON object"]})
-    return await _records(request, data, _format(request.query_params.get("format")))
+    fmt = _format(request.query_params.get("format"))
+    return await _records(request, data, fmt, jsonutil.dumps(data))
 
 
 class IngestRequest(BaseModel):

@@ -17,6 +17,7 @@ from api.http import (
     query_int,
     read_model,
 )
+from api.licensed import licensed_download, refusal_response
 from api.registry import Endpoint, Param, Registry
 from api.representations import (
     dataset_json,
@@ -38,6 +39,7 @@ from core.identity.models import OrgKind
 from core.identity.principal import Principal
 from core.identity.schemas import OrganizationCreate, TokenCreate
 from core.identity.services import OrganizationService, TokenService, UserService
+from exchange.enforcement import Refusal, needs_licence
 
 api = Registry(prefix="/api/v1")
 
@@ -622,25 +624,43 @@ async def download_resource(request: Request) -> Response:
 
     not_modified = {t.strip() for t in request.headers.get("if-none-match", "").split(",")}
 
-    def work(session: Session, principal: Principal) -> tuple[str, str, str]:
+    licensed = False
+
+    def work(session: Session, principal: Principal) -> tuple[str, str, str] | None:
         service = DatasetService(session, principal)
         resource = service.get_resource(resource_id)
         if resource.sha256 is None:
             raise NotFound("This resource is a link; follow its url")
+        if needs_licence(principal, resource.dataset) and not licensed:
+            return None
         # Count whole downloads only: not range requests (resumes) nor revalidations.
         counted = f'"{resource.sha256}"' not in not_modified and "range" not in request.headers
         if counted and request.method == "GET":
             service.count_download(resource)
         return resource.sha256, resource.filename or str(resource.id), resource.media_type
 
-    sha256, filename, media_type = await in_transaction(request, work)
+    found = await in_transaction(request, work)
+    headers: dict[str, str] = {}
+    if found is None:  # conditional data: the licence decides (api.licensed)
+        outcome = await licensed_download(request, resource_id)
+        if isinstance(outcome, Refusal):
+            return refusal_response(outcome)
+        headers = {**outcome.headers, "cache-control": "private, no-store"}
+        licensed = True
+        found = await in_transaction(request, work)
+        assert found is not None
+    sha256, filename, media_type = found
     etag = f'"{sha256}"'
     if etag in not_modified:
-        return Response(status_code=304, headers={"etag": etag})
+        return Response(status_code=304, headers={"etag": etag, **headers})
     path = state.files.existing_path(sha256)
     return FileResponse(
         path,
         media_type=media_type or "application/octet-stream",
         filename=filename,
-        headers={"etag": etag, "cache-control": "public, max-age=0, must-revalidate"},
+        headers={
+            "etag": etag,
+            "cache-control": "public, max-age=0, must-revalidate",
+            **headers,
+        },
     )

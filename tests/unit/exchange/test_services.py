@@ -1,0 +1,307 @@
+"""Products, applications, agreements and entitlements through the services: roles, every
+review path, the agreement hash, and a ledger entry for each step (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from catalog.filestore import FileStore
+from core.clock import utcnow
+from core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from core.ledger import LedgerEntry
+from exchange.entitlements import EntitlementService
+from exchange.errors import IllegalTransition
+from exchange.metering import MeteringService
+from exchange.models import ApplicationState, EntitlementState, UsageCounter
+from exchange.obligations import ObligationService
+from exchange.schemas import (
+    ApplicationCreate,
+    Decision,
+    DeletionCertificateCreate,
+    OfferCreate,
+    ProductCreate,
+    UsageReportCreate,
+)
+from exchange.services import ApplicationService, ProductService
+from exchange.states import Action, EntitlementAction
+from tests.factories.exchange import PRICE, World, activate, apply, list_product, make_world, policy
+
+NONE = Decision()
+REJECT = Decision(reason_codes=["insufficient_security"], reason_text="No access logs")
+
+
+@pytest.fixture
+def world(session: Session, files: FileStore) -> World:
+    return make_world(session, files)
+
+
+def _types(session: Session) -> list[str]:
+    return list(session.scalars(select(LedgerEntry.type).order_by(LedgerEntry.seq)))
+
+
+def test_only_the_datasets_publisher_lists_it_and_only_conditional_data(
+    session: Session, world: World, files: FileStore
+) -> None:
+    with pytest.raises(PermissionDenied):
+        ProductService(session, world.as_(world.member)).list_product(
+            ProductCreate(dataset=world.dataset.name)
+        )
+    products = ProductService(session, world.as_(world.publisher))
+    product = products.list_product(ProductCreate(dataset=world.dataset.name))
+    assert product.compliance_review is False
+    with pytest.raises(Conflict):
+        products.list_product(ProductCreate(dataset=world.dataset.name))
+    open_world = make_world(session, files)
+    open_world.dataset.open_level = type(open_world.dataset.open_level)("open")
+    with pytest.raises(ValidationFailed):
+        ProductService(session, open_world.as_(open_world.publisher)).list_product(
+            ProductCreate(dataset=open_world.dataset.name)
+        )
+
+
+def test_offers_are_validated_by_licensing(session: Session, world: World) -> None:
+    products = ProductService(session, world.as_(world.publisher))
+    product = products.list_product(ProductCreate(dataset=world.dataset.name))
+    bad = {"permission": [{"action": "read", "constraint": [
+        {"leftOperand": "shudu:colour", "operator": "eq", "rightOperand": "red"}]}]}  # fmt: skip
+    with pytest.raises(ValidationFailed) as refused:
+        products.add_offer(product.id, OfferCreate(name="x", policy=bad, price_plan=PRICE))
+    assert "shudu:colour" in refused.value.message
+    with pytest.raises(ValidationFailed):
+        products.add_offer(
+            product.id,
+            OfferCreate(
+                name="x", policy=policy(), price_plan={"kind": "per_call", "unit_price": 1.5}
+            ),
+        )
+
+
+def test_the_whole_road_with_a_ledger_entry_for_each_step(session: Session, world: World) -> None:
+    entitlement = activate(session, world)
+    assert entitlement.state is EntitlementState.ACTIVE
+    assert [c.client_id for c in entitlement.clients] == [world.client_id]
+    types = _types(session)
+    for expected in (
+        "exchange.product.listed",
+        "exchange.offer.created",
+        "exchange.application.created",
+        "exchange.application.submit",
+        "exchange.application.start_review",
+        "exchange.application.provider_approve",
+        "exchange.application.issue_agreement",
+        "exchange.agreement.accepted",
+        "exchange.application.activate",
+        "exchange.entitlement.granted",
+    ):
+        assert expected in types, expected
+    assert types.count("exchange.agreement.accepted") == 2
+
+
+def test_important_data_always_needs_the_reviewer(session: Session, files: FileStore) -> None:
+    world = make_world(session, files, grade="important")
+    _product, offer = list_product(session, world)
+    application = apply(session, world, offer)
+    assert application.compliance_required
+    provider = ApplicationService(session, world.as_(world.publisher))
+    ApplicationService(session, world.as_(world.member)).act(application.id, Action.SUBMIT, NONE)
+    provider.act(application.id, Action.START_REVIEW, NONE)
+    provider.act(application.id, Action.PROVIDER_APPROVE, NONE)
+    assert application.state is ApplicationState.COMPLIANCE_REVIEW
+    # The provider cannot take the reviewer's stage, nor skip to the agreement.
+    with pytest.raises(PermissionDenied):
+        provider.act(application.id, Action.COMPLIANCE_APPROVE, NONE)
+    with pytest.raises(IllegalTransition):
+        provider.act(application.id, Action.ISSUE_AGREEMENT, NONE)
+    reviewer = ApplicationService(session, world.as_(world.reviewer))
+    assert [a.id for a in reviewer.compliance_queue()] == [application.id]
+    reviewer.act(application.id, Action.COMPLIANCE_REJECT, REJECT)
+    assert application.state is ApplicationState.REJECTED
+    assert application.reason_codes == ["insufficient_security"]
+
+
+ROLE_OF_ACTION = {
+    Action.SUBMIT: "member",
+    Action.WITHDRAW: "member",
+    Action.START_REVIEW: "publisher",
+    Action.PROVIDER_APPROVE: "publisher",
+    Action.PROVIDER_REJECT: "publisher",
+    Action.ISSUE_AGREEMENT: "publisher",
+    Action.COMPLIANCE_APPROVE: "reviewer",
+    Action.COMPLIANCE_REJECT: "reviewer",
+}
+
+
+@pytest.mark.parametrize("action", list(ROLE_OF_ACTION))
+def test_each_action_belongs_to_one_role(session: Session, world: World, action: Action) -> None:
+    _product, offer = list_product(session, world)
+    application = apply(session, world, offer)
+    for role in ("member", "publisher", "reviewer", "regulator", "outsider"):
+        user = getattr(world, role)
+        service = ApplicationService(session, world.as_(user))
+        if role == ROLE_OF_ACTION[action]:
+            continue
+        # Not the role's step: refused as forbidden, or as unknown to an outsider.
+        with pytest.raises((PermissionDenied, NotFound)):
+            service.act(application.id, action, REJECT)
+    assert application.state is ApplicationState.DRAFT
+
+
+def test_rejection_needs_reasons_and_withdrawal_is_final(session: Session, world: World) -> None:
+    _product, offer = list_product(session, world)
+    application = apply(session, world, offer)
+    member = ApplicationService(session, world.as_(world.member))
+    provider = ApplicationService(session, world.as_(world.publisher))
+    member.act(application.id, Action.SUBMIT, NONE)
+    provider.act(application.id, Action.START_REVIEW, NONE)
+    with pytest.raises(ValidationFailed):
+        provider.act(application.id, Action.PROVIDER_REJECT, NONE)
+    with pytest.raises(ValidationFailed):
+        provider.act(
+            application.id,
+            Action.PROVIDER_REJECT,
+            Decision(reason_codes=["bogus"], reason_text="x"),
+        )
+    member.act(application.id, Action.WITHDRAW, NONE)
+    assert application.state is ApplicationState.WITHDRAWN
+    with pytest.raises(IllegalTransition):
+        provider.act(application.id, Action.PROVIDER_APPROVE, NONE)
+    assert application.deadline is None
+
+
+def test_an_agreement_is_accepted_only_by_its_hash(session: Session, world: World) -> None:
+    _product, offer = list_product(session, world)
+    application = apply(session, world, offer)
+    member = ApplicationService(session, world.as_(world.member))
+    provider = ApplicationService(session, world.as_(world.publisher))
+    member.act(application.id, Action.SUBMIT, NONE)
+    assert application.deadline is not None
+    provider.act(application.id, Action.START_REVIEW, NONE)
+    provider.act(application.id, Action.PROVIDER_APPROVE, NONE)
+    provider.act(application.id, Action.ISSUE_AGREEMENT, NONE)
+    agreement = provider.agreement_of(application)
+    assert agreement is not None
+    assert "credit_assessment" in agreement.text or "信用评估" in agreement.text
+    with pytest.raises(Conflict):
+        member.accept(application.id, "0" * 64)
+    with pytest.raises(PermissionDenied):
+        ApplicationService(session, world.as_(world.reviewer)).accept(
+            application.id, agreement.hash
+        )
+    member.accept(application.id, agreement.hash)
+    with pytest.raises(Conflict):
+        member.accept(application.id, agreement.hash)
+    assert application.state is ApplicationState.AGREEMENT_PENDING
+    provider.accept(application.id, agreement.hash)
+    assert application.state is ApplicationState.ACTIVE
+    assert agreement.enterprise_accepted_hash == agreement.provider_accepted_hash == agreement.hash
+    assert agreement.enterprise_accepted_by == world.member.id
+
+
+def test_applications_need_a_known_purpose_and_own_clients(session: Session, world: World) -> None:
+    _product, offer = list_product(session, world)
+    base: dict[str, Any] = {
+        "offer_id": str(offer.id),
+        "purpose_code": "credit_assessment",
+        "usage_scenario": "s",
+        "security_measures": "m",
+        "contact_name": "c",
+        "contact_email": "c@example.org",
+    }
+    service = ApplicationService(session, world.as_(world.member))
+    with pytest.raises(ValidationFailed):
+        service.create(ApplicationCreate(**{**base, "purpose_code": "mind_control"}))
+    with pytest.raises(ValidationFailed):
+        service.create(ApplicationCreate(**{**base, "client_ids": [world.other_client_id]}))
+    with pytest.raises(PermissionDenied):
+        ApplicationService(session, world.as_(world.publisher)).create(ApplicationCreate(**base))
+    draft = service.create(ApplicationCreate(**base))
+    with pytest.raises(ValidationFailed):  # no client designated yet
+        service.act(draft.id, Action.SUBMIT, NONE)
+    # Another enterprise does not even see it.
+    with pytest.raises(NotFound):
+        ApplicationService(session, world.as_(world.outsider)).get(draft.id)
+
+
+def test_entitlement_changes_by_role_with_reasons(session: Session, world: World) -> None:
+    entitlement = activate(session, world)
+    member = EntitlementService(session, world.as_(world.member))
+    with pytest.raises(PermissionDenied):
+        member.change(entitlement.id, EntitlementAction.SUSPEND, "because")
+    reviewer = EntitlementService(session, world.as_(world.reviewer))
+    with pytest.raises(ValidationFailed):
+        reviewer.change(entitlement.id, EntitlementAction.SUSPEND, " ")
+    reviewer.change(entitlement.id, EntitlementAction.SUSPEND, "Audit pending")
+    assert entitlement.state is EntitlementState.SUSPENDED
+    provider = EntitlementService(session, world.as_(world.publisher))
+    provider.change(entitlement.id, EntitlementAction.RESUME, "Audit passed")
+    with pytest.raises(PermissionDenied):
+        reviewer.renew(entitlement.id, 30)
+    before = entitlement.expires_at
+    provider.renew(entitlement.id, 30)
+    assert (entitlement.expires_at - before).days == 30
+    reviewer.change(entitlement.id, EntitlementAction.REVOKE, "Data misuse")
+    with pytest.raises(IllegalTransition):
+        provider.change(entitlement.id, EntitlementAction.RESUME, "oops")
+    types = _types(session)
+    for kind in ("suspend", "resume", "renewed", "revoke"):
+        assert f"exchange.entitlement.{kind}" in types
+
+
+def test_obligations_reports_reminders_and_deletion(session: Session, world: World) -> None:
+    entitlement = activate(session, world)
+    obligations = ObligationService(session, world.as_(world.member))
+    report = UsageReportCreate(
+        period_start="2026-01-01",
+        period_end="2026-01-31",
+        use="Scored 120 shops",
+        results="40 loans",
+        benefit="Faster credit",
+    )
+    with pytest.raises(PermissionDenied):
+        ObligationService(session, world.as_(world.publisher)).submit_report(entitlement.id, report)
+    obligations.submit_report(entitlement.id, report)
+    assert len(obligations.reports(entitlement.id)) == 1
+    assert obligations.reminders() == []  # just reported
+    entitlement.report_every_days = 0  # due now: overdue from the next instant
+    assert [r.entitlement_id for r in obligations.reminders()] == [entitlement.id]
+    certificate = DeletionCertificateCreate(
+        statement="All copies deleted",
+        method="Secure erase",
+        deleted_at="2026-02-01T10:00:00+08:00",
+    )
+    with pytest.raises(Conflict):  # the licence has not ended
+        obligations.certify_deletion(entitlement.id, certificate)
+    EntitlementService(session, world.as_(world.reviewer)).change(
+        entitlement.id, EntitlementAction.REVOKE, "End"
+    )
+    made = obligations.certify_deletion(entitlement.id, certificate)
+    assert len(made.hash) == 64
+    types = _types(session)
+    assert "exchange.report.submitted" in types
+    assert "exchange.certificate.submitted" in types
+
+
+def test_statement_priced_by_plan_and_visible_to_both_parties(
+    session: Session, world: World
+) -> None:
+    entitlement = activate(session, world)
+    month = utcnow().strftime("%Y-%m")
+    session.add(UsageCounter(entitlement_id=entitlement.id, period=f"{month}-01", calls=30, rows=5))
+    session.add(UsageCounter(entitlement_id=entitlement.id, period=f"{month}-02", calls=10, rows=5))
+    session.add(UsageCounter(entitlement_id=entitlement.id, period=month, calls=0, rows=10))
+    session.flush()
+    with pytest.raises(PermissionDenied):
+        MeteringService(session, world.as_(world.member)).issue(world.enterprise.name, month)
+    statement = MeteringService(session, world.as_(world.reviewer)).issue(
+        world.enterprise.name, month
+    )
+    assert statement.total == "2.00"  # 40 calls at 0.05, the month row not counted twice
+    for user in (world.member, world.publisher, world.regulator):
+        seen = MeteringService(session, world.as_(user)).visible()
+        assert [s["total"] for s in seen] == ["2.00"], user.email
+    assert MeteringService(session, world.as_(world.outsider)).visible() == []
+    assert len(MeteringService(session, world.as_(world.member)).daily(entitlement.id)) == 2
