@@ -195,7 +195,8 @@ async def _params(request: Request, act: Action) -> tuple[Params, Any]:
 
 
 async def endpoint(request: Request) -> Response:
-    name = request.path_params["action"]
+    # A path converter, so that no trailing slash is ever answered with a redirect.
+    name = request.path_params["action"].rstrip("/")
     request.scope[RAW_AUTHORIZATION] = True  # ckanapi sends the token raw, with no "Bearer"
     act = ACTIONS.get(name)
     if act is None:
@@ -249,8 +250,8 @@ async def _index(request: Request) -> Response:
 
 def routes() -> list[Route]:
     return [
-        Route("/api/3/action/{action}", endpoint, methods=["GET", "POST"]),
-        Route("/api/action/{action}", endpoint, methods=["GET", "POST"]),
+        Route("/api/3/action/{action:path}", endpoint, methods=["GET", "POST"]),
+        Route("/api/action/{action:path}", endpoint, methods=["GET", "POST"]),
         Route("/api/3", _index, methods=["GET"]),
     ]
 

@@ -633,7 +633,7 @@ async def download_resource(request: Request) -> Response:
             service.count_download(resource)
         return resource.sha256, resource.filename or str(resource.id), resource.media_type
 
-    sha256, filename, media_type = await in_transaction(request, work)
+    sha256, filename, media_type = await in_transaction(request, work, write=True)
     etag = f'"{sha256}"'
     if etag in not_modified:
         return Response(status_code=304, headers={"etag": etag})
