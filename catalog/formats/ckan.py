@@ -36,9 +36,19 @@ LICENSE_ALIASES: dict[str, str] = {
     "odc-pddl": "PDDL-1.0",
     "pddl-1.0": "PDDL-1.0",
 }
+
+
+def _license_key(raw: str) -> str:
+    """Ids and URLs alike: lowercase, no scheme (http or https), no trailing slash."""
+    key = raw.strip().lower().rstrip("/")
+    for scheme in ("https://", "http://"):
+        key = key.removeprefix(scheme)
+    return key
+
+
 for _license in OPEN_LICENSES.values():
     LICENSE_ALIASES[_license.id.lower()] = _license.id
-    LICENSE_ALIASES[_license.url.lower().rstrip("/")] = _license.id
+    LICENSE_ALIASES[_license_key(_license.url)] = _license.id
 
 # Extras we write and read back; anything else in extras is kept out of our model.
 EXTRA_KEYS = (
@@ -65,7 +75,7 @@ def license_id(raw: Any) -> str | None:
     """Our SPDX id for a CKAN license id, URL or SPDX id; None when it names no open license."""
     if not isinstance(raw, str) or not raw.strip():
         return None
-    return LICENSE_ALIASES.get(raw.strip().lower().rstrip("/"))
+    return LICENSE_ALIASES.get(_license_key(raw))
 
 
 def organization_dict(org: Organization, package_count: int | None = None) -> dict[str, Any]:

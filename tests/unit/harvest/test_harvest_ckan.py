@@ -61,7 +61,8 @@ def test_first_run_creates_and_reports_each_failure(
     assert air.license_id == "CC-BY-4.0"
     assert air.title_en == "Air quality, daily means"
     assert [t.code for t in air.themes] == ["environment"]
-    assert air.update_frequency is not None and air.update_frequency.value == "daily"
+    assert air.update_frequency is not None
+    assert air.update_frequency.value == "daily"
     # Only the http(s) link was kept; an ftp:// link is not a resource we can serve.
     assert [r.url for r in air.resources] == ["https://upstream.example.org/download/air-daily.csv"]
     assert found["noise-complaints"].title_zh == "噪声投诉"
