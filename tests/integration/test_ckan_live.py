@@ -216,3 +216,72 @@ def test_ckanapi_cli_search(source: Demo, catalog: RemoteCKAN) -> None:
     assert names == ["ferry-fares", "ferry-times", "harbour-berths"]
     done = ckanapi("search", "datasets", "fq=tags:harbour", "-r", source.base)
     assert [json.loads(line)["name"] for line in done.stdout.splitlines()] == ["harbour-berths"]
+
+
+# -- harvesting a live Shudu ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def harvester(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    yield from run_server(tmp_path_factory.mktemp("ckan-harvester"))
+
+
+@pytest.fixture(scope="module")
+def dcat_harvester(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    yield from run_server(tmp_path_factory.mktemp("dcat-harvester"))
+
+
+def harvest(server: Demo, name: str) -> dict[str, Any]:
+    report: dict[str, Any] = json.loads(shudu(server.env, "harvest", "run", name))
+    return report
+
+
+def local_names(server: Demo) -> set[str]:
+    body = httpx.get(f"{server.base}/api/v1/datasets", params={"limit": 1000}).json()
+    return {d["name"] for d in body["items"]}
+
+
+def test_harvest_a_live_ckan_source_incrementally(
+    source: Demo, catalog: RemoteCKAN, source_token: str, harvester: Demo
+) -> None:
+    shudu(
+        harvester.env,
+        "harvest", "add", "upstream", "--type", "ckan", "--url", source.base, "--delay-ms", "50",
+    )  # fmt: skip
+    first = harvest(harvester, "upstream")
+    assert first["status"] == "finished", first
+    assert (first["created"], first["failed"]) == (3, 0), first
+    assert local_names(harvester) == {"ferry-fares", "ferry-times", "harbour-berths"}
+    shown = RemoteCKAN(harvester.base).action.package_show(id="ferry-fares")
+    assert shown["organization"]["name"] == "upstream"
+    assert shown["license_id"] == "CC-BY-4.0"
+
+    catalog.action.package_patch(id="ferry-fares", notes="Fares from 1 July")
+    catalog.action.package_create(**_package("harbour-tides"))
+    withdrawn = httpx.post(
+        f"{source.base}/api/v1/datasets/harbour-berths/withdraw",
+        headers={"Authorization": f"Bearer {source_token}"},
+    )
+    assert withdrawn.status_code == 200
+    second = harvest(harvester, "upstream")
+    assert (second["created"], second["updated"], second["deleted"]) == (1, 1, 1), second
+    assert local_names(harvester) == {"ferry-fares", "ferry-times", "harbour-tides"}
+    fares = RemoteCKAN(harvester.base).action.package_show(id="ferry-fares")
+    assert fares["notes"] == "Fares from 1 July"
+    listed = json.loads(shudu(harvester.env, "harvest", "list"))
+    assert listed[0]["last_run"]["updated"] == 1
+
+
+def test_harvest_a_live_dcat_catalog_across_pages(
+    source: Demo, catalog: RemoteCKAN, dcat_harvester: Demo
+) -> None:
+    url = f"{source.base}/catalog.ttl?per_page=1"  # one dataset a page: Hydra paging is used
+    shudu(
+        dcat_harvester.env,
+        "harvest", "add", "upstream-dcat", "--type", "dcat", "--url", url, "--delay-ms", "0",
+    )  # fmt: skip
+    report = harvest(dcat_harvester, "upstream-dcat")
+    assert report["status"] == "finished", report
+    public = set(RemoteCKAN(source.base).action.package_list())
+    assert report["created"] == len(public)
+    assert local_names(dcat_harvester) == public
