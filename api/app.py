@@ -17,7 +17,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from api import pages, web
+from api import pages, routes_ckan, routes_dcat, web
 from api.audit_runtime import start_audit
 from api.datastore_runtime import start_datastore
 from api.http import JSONResponse, error_body, error_response
@@ -145,6 +145,8 @@ def create_app(
         Route("/api/v1/openapi.json", _openapi, methods=["GET"]),
         *(route for registry in REGISTRIES for route in registry.routes()),
         *public_routes(),
+        *routes_ckan.routes(),
+        *routes_dcat.routes(),
         *oauth_routes.routes(),
         *pages.routes(),
         *web.routes(),

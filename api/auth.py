@@ -20,6 +20,8 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_SESSION_KEY = "csrf"
 CSRF_HEADER = "x-csrf-token"
 CSRF_FORM_FIELD = "csrf_token"
+# Set by the CKAN Action API: its clients send the token raw, with no "Bearer" scheme.
+RAW_AUTHORIZATION = "shudu.raw_authorization"
 
 
 def csrf_token(request: Request) -> str:
@@ -43,7 +45,9 @@ def resolve_principal(request: Request, session: Session) -> Principal:
     """Fail closed: a presented but bad credential is an error, never anonymous access."""
     authorization = request.headers.get("authorization")
     if authorization is not None:
-        scheme, _, credentials = authorization.partition(" ")
+        scheme, _, credentials = authorization.strip().partition(" ")
+        if not credentials and scheme and request.scope.get(RAW_AUTHORIZATION):
+            scheme, credentials = "bearer", scheme
         if scheme.lower() != "bearer" or not credentials.strip():
             raise NotAuthenticated("Use 'Authorization: Bearer <API token>'")
         credentials = credentials.strip()

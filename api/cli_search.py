@@ -8,6 +8,7 @@ import signal
 import click
 
 from api.audit_runtime import start_audit
+from api.harvest_runtime import start_harvest_scheduler
 from api.search_runtime import start_search
 from core.db import make_engine, make_session_factory
 from core.errors import ConfigError
@@ -48,7 +49,7 @@ def search_reindex() -> None:
 
 @click.command()
 def worker() -> None:
-    """Drain the search outbox and sign audit checkpoints until stopped (SIGTERM/SIGINT).
+    """Drain the search outbox, sign audit checkpoints and run due harvests until stopped.
 
     For scaled deployments: set SHUDU_SEARCH_WORKER=external on the web processes and run
     one or more workers (indexing is idempotent, so two workers are safe).
@@ -60,12 +61,14 @@ def worker() -> None:
         sessions = make_session_factory(engine)
         search_rt = await start_search(settings, sessions, background=True)
         audit_rt = start_audit(settings, sessions, background=True)
+        harvest_rt = start_harvest_scheduler(sessions)  # scheduled harvest runs
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         click.echo(f"shudu worker: search backend {search_rt.backend.name}; Ctrl-C stops")
         await stop.wait()
+        await harvest_rt.stop()
         await search_rt.stop()
         await audit_rt.stop()
         engine.dispose()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import catalog.datastore.models
+import catalog.harvest.models
 import catalog.models
 import core.identity.models
 import core.identity.oauth_models

@@ -639,7 +639,7 @@ async def download_resource(request: Request) -> Response:
             service.count_download(resource)
         return resource.sha256, resource.filename or str(resource.id), resource.media_type
 
-    found = await in_transaction(request, work)
+    found = await in_transaction(request, work, write=True)
     headers: dict[str, str] = {}
     if found is None:  # conditional data: the licence decides (api.licensed)
         outcome = await licensed_download(request, resource_id)
@@ -647,7 +647,7 @@ async def download_resource(request: Request) -> Response:
             return refusal_response(outcome)
         headers = {**outcome.headers, "cache-control": "private, no-store"}
         licensed = True
-        found = await in_transaction(request, work)
+        found = await in_transaction(request, work, write=True)
         assert found is not None
     sha256, filename, media_type = found
     etag = f'"{sha256}"'

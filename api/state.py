@@ -31,7 +31,9 @@ def app_state(request: Request) -> AppState:
     return state
 
 
-async def in_transaction(request: Request, work: Callable[[Session, Principal], T]) -> T:
+async def in_transaction(
+    request: Request, work: Callable[[Session, Principal], T], *, write: bool | None = None
+) -> T:
     """Run ``work`` in a worker thread, in one transaction, as the request's principal.
 
     SQLAlchemy is synchronous; running the whole unit of work in one thread keeps the event
@@ -40,7 +42,10 @@ async def in_transaction(request: Request, work: Callable[[Session, Principal], 
     """
     state = app_state(request)
 
-    write = request.method not in ("GET", "HEAD")
+    # ``write`` for a GET that writes too (a download counter): on SQLite a read transaction
+    # that later writes cannot wait for the lock and fails with "database is locked".
+    if write is None:
+        write = request.method not in ("GET", "HEAD")
 
     def run() -> T:
         with transaction(state.sessions, write=write) as session:

@@ -6,9 +6,13 @@ Runs in both database lanes: on SQLite the demo migrates its own file; on Postgr
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -126,3 +130,39 @@ def test_a_published_change_becomes_searchable(demo: Demo) -> None:
 
     wait_until(found, "the changed title becoming searchable", seconds=30)
     print(f"\n[search] a change was searchable after {time.monotonic() - started:.2f} s")
+
+
+def test_ckanapi_dump_returns_every_public_dataset(demo: Demo, tmp_path: Path) -> None:
+    # The real ckanapi CLI. A personal token of a user with no roles sees what the public sees
+    # (and is not held to the anonymous rate limit, which a full dump would exceed).
+    email = "ckan-reader@example.org"
+    subprocess.run(
+        [*SHUDU, "user", "create", email, "--password", "a long enough password"],
+        env=demo.env,
+        check=True,
+        timeout=60,
+        capture_output=True,
+    )
+    made = subprocess.run(
+        [*SHUDU, "token", "create", email],
+        env=demo.env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    token = made.stdout.strip().splitlines()[-1]
+    bin_dir = str(Path(sys.executable).parent)
+    out = tmp_path / "dump.jsonl"
+    dump = ["dump", "datasets", "--all", "-q", "-p", "2", "-r", demo.base, "-a", token]
+    subprocess.run(
+        [f"{bin_dir}/ckanapi", *dump, "-O", str(out)],
+        env={**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"},
+        check=True,
+        timeout=600,
+    )
+    dumped = [json.loads(line) for line in out.read_text().splitlines()]
+    total = httpx.get(f"{demo.base}/api/v1/datasets", params={"limit": 1}).json()["total"]
+    assert len(dumped) == total
+    assert len({d["name"] for d in dumped}) == total
+    assert {d["private"] for d in dumped} == {False}
