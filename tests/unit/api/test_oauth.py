@@ -20,11 +20,12 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import KeySet, OctKey
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 from starlette.testclient import TestClient
 
 from api.oauth.keys import KeyRing, rotate
 from api.routes_v1 import api
+from core import ledger_outbox
 from core.identity.models import OrgKind, Role, User
 from core.identity.oauth import OAuthClientService
 from core.identity.principal import Principal
@@ -337,7 +338,7 @@ def test_alg_none_and_hs256_with_the_public_key_are_refused(
 
 
 def test_revoked_token_is_refused_and_introspects_inactive(
-    client: TestClient, session: Session, world: dict[str, Any]
+    client: TestClient, session: Session, sessions: sessionmaker[Session], world: dict[str, Any]
 ) -> None:
     creds = world["reader_client"]
     token = _access(client, creds)
@@ -354,7 +355,12 @@ def test_revoked_token_is_refused_and_introspects_inactive(
         "active": False
     }
     types = set(session.scalars(select(LedgerEntry.type)))
-    assert {"oauth.token_granted", "oauth.token_revoked", "oauth_client.created"} <= types
+    assert {"oauth.token_revoked", "oauth_client.created"} <= types
+    # The grant waits in the outbox (committed with it) until a drainer appends it.
+    assert "oauth.token_granted" not in types
+    assert ledger_outbox.drain_all(sessions) == 1
+    types = set(session.scalars(select(LedgerEntry.type)))
+    assert "oauth.token_granted" in types
 
 
 def test_another_client_cannot_revoke_or_introspect_my_token(
