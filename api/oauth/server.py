@@ -591,6 +591,8 @@ class ShuduAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
                     "grant_type": request.payload.grant_type,
                     "scope": token.get("scope", ""),
                     "refresh_token": "refresh_token" in token,
+                    # Which token: a revocation or a reuse names the same jti.
+                    "jti": _unverified_claims(token["access_token"])["jti"],
                 },
             )
         elif name == "after_revoke_token":
