@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -20,6 +21,7 @@ from core.identity.principal import Principal
 from core.identity.services import OrganizationService
 
 clients_api = Registry(prefix="/api/v1")
+log = logging.getLogger("shudu.oauth")
 
 CLIENT_ID = Param("client_id", "path", "The client's id (sdc_…)", required=True)
 
@@ -109,8 +111,13 @@ def clients_json(session: Session, clients: list[OAuthClient]) -> list[dict[str,
 
 
 async def flush_usage(request: Request) -> None:
-    """This process's uncounted calls first, so that a listing includes them."""
-    await run_in_threadpool(request.app.state.oauth.server.usage.flush, app_state(request).sessions)
+    """This process's uncounted calls first, so that a listing includes them. A failure
+    only makes the listing a second behind: the counts are kept for the next flush."""
+    usage = request.app.state.oauth.server.usage
+    try:
+        await run_in_threadpool(usage.flush, app_state(request).sessions)
+    except Exception:
+        log.exception("flushing OAuth client usage before a listing failed")
 
 
 def _issued_json(session: Session, issued: IssuedClient) -> dict[str, Any]:

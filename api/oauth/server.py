@@ -42,7 +42,6 @@ from authlib.oauth2.rfc7523 import JWTBearerClientAssertion
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
 from authlib.oauth2.rfc9068 import JWTBearerTokenGenerator
-from joserfc import jwt
 from joserfc.jwk import KeySet
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -448,8 +447,7 @@ class TokenGenerator(JWTBearerTokenGenerator):  # type: ignore[misc]
         if client.row.organization_id is not None:
             claims["org"] = str(client.row.organization_id)
         signing = self.keys.current
-        header = {"alg": ALGORITHM, "typ": "at+jwt", "kid": signing.kid}
-        return jwt.encode(header, claims, signing.key, algorithms=[ALGORITHM])
+        return signing.sign_jwt({"alg": ALGORITHM, "typ": "at+jwt", "kid": signing.kid}, claims)
 
 
 class Revocation(RevocationEndpoint):  # type: ignore[misc]

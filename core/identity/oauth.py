@@ -62,10 +62,13 @@ _COUNT_USE = text(
     " WHERE client_id = :client_id"
 ).bindparams(bindparam("now", type_=UTCDateTime()))
 # A client deleted since the counts were taken is skipped (the EXISTS), not an error.
+# The casts: PostgreSQL cannot deduce one type for a parameter used in both places.
 _ADD_USAGE = text(
     "INSERT INTO oauth_client_usage (client_id, day, calls, grants)"
-    " SELECT :client_id, :day, :calls, :grants"
-    " WHERE EXISTS (SELECT 1 FROM oauth_clients WHERE client_id = :client_id)"
+    " SELECT CAST(:client_id AS VARCHAR(64)), CAST(:day AS VARCHAR(10)),"
+    " CAST(:calls AS BIGINT), CAST(:grants AS BIGINT)"
+    " WHERE EXISTS"
+    " (SELECT 1 FROM oauth_clients WHERE client_id = CAST(:client_id AS VARCHAR(64)))"
     " ON CONFLICT (client_id, day) DO UPDATE SET"
     " calls = oauth_client_usage.calls + excluded.calls,"
     " grants = oauth_client_usage.grants + excluded.grants"
