@@ -53,7 +53,8 @@ def _is_api(request: Request) -> bool:
 async def _shudu_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ShuduError)
     if _is_api(request):
-        return error_response(exc)
+        presented = "authorization" in request.headers
+        return error_response(exc, credentials_presented=presented)
     return web.error_page(request, exc.status_code, exc.message)
 
 
@@ -121,6 +122,8 @@ def create_app(
         app.state.audit = start_audit(settings, factory, background=sessions is None)
         # The OAuth authorization server and its signing keys (kept in the data dir).
         app.state.oauth = start_oauth(settings)
+        if sessions is None:
+            app.state.oauth.start(factory)
         # Each web process drains the search outbox unless `shudu worker` does (settings).
         app.state.search = await start_search(
             settings,
@@ -138,6 +141,7 @@ def create_app(
             await app.state.datastore.stop()
             await app.state.search.stop()
             await app.state.audit.stop()
+            await app.state.oauth.stop()
             if engine is not None:
                 engine.dispose()
 

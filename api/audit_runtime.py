@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
+from core import ledger_outbox
 from core.settings import Settings
 from exchange.ledger.checkpoints import checkpoint_now, load_signer
 from exchange.ledger.notes import Signer
@@ -22,12 +23,14 @@ log = logging.getLogger("shudu.audit")
 class AuditRuntime:
     signer: Signer
     task: asyncio.Task[None] | None = None
+    drainer: asyncio.Task[None] | None = None
 
     async def stop(self) -> None:
-        if self.task is not None:
-            self.task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.task
+        for task in (self.drainer, self.task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
 
 async def _checkpoint_forever(
@@ -46,15 +49,29 @@ async def _checkpoint_forever(
         await asyncio.sleep(interval)
 
 
+async def _drain_forever(sessions: sessionmaker[Session], interval: float) -> None:
+    # Events queued by hot paths (token grants) reach the ledger within about one interval;
+    # a failure is logged and retried: the events wait, committed, in the outbox.
+    while True:
+        try:
+            if await run_in_threadpool(ledger_outbox.drain, sessions) == ledger_outbox.BATCH:
+                continue  # more are waiting
+        except Exception:
+            log.exception("appending queued audit events failed")
+        await asyncio.sleep(interval)
+
+
 def start_audit(
     settings: Settings, sessions: sessionmaker[Session], *, background: bool
 ) -> AuditRuntime:
-    """Load (or create) the signing key; with ``background``, start checkpointing."""
+    """Load (or create) the signing key; with ``background``, start checkpointing and
+    appending the queued audit events (core.ledger_outbox)."""
     runtime = AuditRuntime(load_signer(settings.data_dir, settings.base_url))
     if background:
         runtime.task = asyncio.create_task(
             _checkpoint_forever(sessions, runtime.signer, settings.checkpoint_interval)
         )
+        runtime.drainer = asyncio.create_task(_drain_forever(sessions, ledger_outbox.DRAIN_SECONDS))
     return runtime
 
 

@@ -38,8 +38,45 @@ def error_body(exc: ShuduError) -> dict[str, Any]:
     return {"error": {"code": exc.code, "message": exc.message, "details": exc.details or {}}}
 
 
-def error_response(exc: ShuduError) -> JSONResponse:
-    headers = {"WWW-Authenticate": 'Bearer realm="shudu"'} if exc.status_code == 401 else None
+REALM = "shudu"
+
+
+def _quoted(text: str) -> str:
+    # RFC 6750 §3: error_description and scope are limited to %x20-21 / %x23-5B / %x5D-7E.
+    return "".join(ch if 0x20 <= ord(ch) <= 0x7E and ch not in '"\\' else "?" for ch in text)
+
+
+def bearer_challenge(exc: ShuduError, *, credentials_presented: bool) -> str | None:
+    """The RFC 6750 ``WWW-Authenticate`` value for an authentication or scope error.
+
+    401 without credentials: the realm alone (§3.1: no error code when none was presented);
+    401 with a bad, expired or revoked token: ``error="invalid_token"``; 403 for a missing
+    scope: ``error="insufficient_scope"`` and the ``scope`` the route needs.
+    """
+    if exc.status_code == 401:
+        if not credentials_presented and exc.code != "invalid_token":
+            return f'Bearer realm="{REALM}"'
+        return (
+            f'Bearer realm="{REALM}", error="invalid_token",'
+            f' error_description="{_quoted(exc.message)}"'
+        )
+    if exc.status_code == 403 and exc.code == "insufficient_scope":
+        value = (
+            f'Bearer realm="{REALM}", error="insufficient_scope",'
+            f' error_description="{_quoted(exc.message)}"'
+        )
+        required = (
+            (exc.details or {}).get("required_scope") if isinstance(exc.details, Mapping) else None
+        )
+        if required:
+            value += f', scope="{_quoted(str(required))}"'
+        return value
+    return None
+
+
+def error_response(exc: ShuduError, *, credentials_presented: bool = False) -> JSONResponse:
+    challenge = bearer_challenge(exc, credentials_presented=credentials_presented)
+    headers = None if challenge is None else {"WWW-Authenticate": challenge}
     return JSONResponse(error_body(exc), status_code=exc.status_code, headers=headers)
 
 

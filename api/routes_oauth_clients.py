@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
 from api.http import JSONResponse, read_model
 from api.registry import Param, Registry
-from api.state import in_transaction
+from api.state import app_state, in_transaction
 from core.errors import NotAuthenticated, PermissionDenied
-from core.identity.oauth import IssuedClient, OAuthClientService
+from core.identity.oauth import IssuedClient, OAuthClientService, Usage
 from core.identity.oauth_models import OAuthClient
 from core.identity.oauth_schemas import OAuthClientCreate
 from core.identity.principal import Principal
 from core.identity.services import OrganizationService
 
 clients_api = Registry(prefix="/api/v1")
+log = logging.getLogger("shudu.oauth")
 
 CLIENT_ID = Param("client_id", "path", "The client's id (sdc_…)", required=True)
 
@@ -35,6 +38,20 @@ CLIENT_SCHEMAS: dict[str, dict[str, Any]] = {
             "redirect_uris": {"type": "array", "items": _STR},
             "auth_method": _STR,
             "usage_count": {"type": "integer", "description": "tokens granted so far"},
+            "calls_total": {"type": "integer", "description": "API calls made with its tokens"},
+            "calls_today": {"type": "integer", "description": "API calls today (UTC)"},
+            "daily_usage": {
+                "type": "array",
+                "description": "API calls and token grants per UTC day, last 30 days, newest first",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "day": {"type": "string", "format": "date"},
+                        "calls": {"type": "integer"},
+                        "grants": {"type": "integer"},
+                    },
+                },
+            },
             "last_used_at": {"type": ["string", "null"], "format": "date-time"},
             "created_at": {"type": "string", "format": "date-time"},
             "secret_rotated_at": {"type": ["string", "null"], "format": "date-time"},
@@ -61,7 +78,8 @@ CLIENT_SCHEMAS: dict[str, dict[str, Any]] = {
 }
 
 
-def client_json(client: OAuthClient, org_name: str | None) -> dict[str, Any]:
+def client_json(client: OAuthClient, org_name: str | None, usage: Usage | None) -> dict[str, Any]:
+    usage = usage or Usage(0, 0, [])
     return {
         "client_id": client.client_id,
         "name": client.name,
@@ -71,6 +89,9 @@ def client_json(client: OAuthClient, org_name: str | None) -> dict[str, Any]:
         "redirect_uris": list(client.redirect_uris),
         "auth_method": client.auth_method,
         "usage_count": client.usage_count,
+        "calls_total": usage.calls_total,
+        "calls_today": usage.calls_today,
+        "daily_usage": usage.daily,
         "last_used_at": client.last_used_at,
         "created_at": client.created_at,
         "secret_rotated_at": client.secret_rotated_at,
@@ -83,8 +104,24 @@ def _org_name(session: Session, client: OAuthClient) -> str | None:
     return OrganizationService(session).get_by_id(client.organization_id).name
 
 
+def clients_json(session: Session, clients: list[OAuthClient]) -> list[dict[str, Any]]:
+    """Clients with their organization's name and their usage (two queries in all)."""
+    usage = OAuthClientService(session).usage([c.client_id for c in clients])
+    return [client_json(c, _org_name(session, c), usage[c.client_id]) for c in clients]
+
+
+async def flush_usage(request: Request) -> None:
+    """This process's uncounted calls first, so that a listing includes them. A failure
+    only makes the listing a second behind: the counts are kept for the next flush."""
+    usage = request.app.state.oauth.server.usage
+    try:
+        await run_in_threadpool(usage.flush, app_state(request).sessions)
+    except Exception:
+        log.exception("flushing OAuth client usage before a listing failed")
+
+
 def _issued_json(session: Session, issued: IssuedClient) -> dict[str, Any]:
-    body = client_json(issued.client, _org_name(session, issued.client))
+    body = client_json(issued.client, _org_name(session, issued.client), None)
     return {**body, "client_secret": issued.secret}
 
 
@@ -110,10 +147,10 @@ async def list_clients(request: Request) -> Response:
     def work(session: Session, principal: Principal) -> dict[str, Any]:
         if principal.user_id is None:
             raise NotAuthenticated("Log in or send an API token")
-        rows = OAuthClientService(session).list_for(principal)
-        items = [client_json(c, _org_name(session, c)) for c in rows]
+        items = clients_json(session, OAuthClientService(session).list_for(principal))
         return {"items": items, "total": len(items), "next_cursor": None}
 
+    await flush_usage(request)
     return JSONResponse(await in_transaction(request, work))
 
 
@@ -167,8 +204,9 @@ async def show_client(request: Request) -> Response:
 
     def work(session: Session, principal: Principal) -> dict[str, Any]:
         client = OAuthClientService(session).get_managed(principal, client_id)
-        return client_json(client, _org_name(session, client))
+        return clients_json(session, [client])[0]
 
+    await flush_usage(request)
     return JSONResponse(await in_transaction(request, work))
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 from jinja2 import pass_context
 from jinja2.runtime import Context
@@ -68,11 +69,35 @@ async def _form(request: Request) -> dict[str, str]:
     return values
 
 
+def safe_next(value: str | None) -> str | None:
+    """``value`` if it is a path on this site (``/…``), else None: never an open redirect.
+
+    Refused: absolute and scheme-relative URLs (``https://x``, ``//x``), backslashes (browsers
+    read ``/\\x`` as ``//x``), and control characters (a tab or newline inside ``//`` is
+    dropped by browsers).
+    """
+    if not value or len(value) > 2000 or not value.startswith("/") or value.startswith("//"):
+        return None
+    if "\\" in value or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
+        return None
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc:
+        return None
+    return value
+
+
+def login_url(next_path: str) -> str:
+    """The login page, coming back to ``next_path`` (a path on this site) afterwards."""
+    return "/login?" + urlencode({"next": next_path})
+
+
 async def login(request: Request) -> Response:
     if request.method == "GET":
-        return render(request, "login.html", {"error": None})
+        following = safe_next(request.query_params.get("next"))
+        return render(request, "login.html", {"error": None, "next": following})
     form = await _form(request)
     email, password = form.get("email", ""), form.get("password", "")
+    following = safe_next(form.get("next"))
 
     def work(session: Session, _: Principal) -> tuple[str, str]:
         user = UserService(session).authenticate(email, password)
@@ -81,11 +106,12 @@ async def login(request: Request) -> Response:
     try:
         user_id, user_email = await in_transaction(request, work)
     except NotAuthenticated as exc:
-        return render(request, "login.html", {"error": exc.message}, status=401)
+        context = {"error": exc.message, "next": following}
+        return render(request, "login.html", context, status=401)
     # A fresh session on login (no fixation): drop whatever the cookie carried before.
     request.session.clear()
     request.session.update({"user_id": user_id, "email": user_email})
-    return RedirectResponse("/account/tokens", status_code=303)
+    return RedirectResponse(following or "/account/tokens", status_code=303)
 
 
 async def logout(request: Request) -> Response:

@@ -6,6 +6,7 @@ timezone-aware datetime columns on SQLite and PostgreSQL alike.
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,6 +15,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import JSON, DateTime, Dialect, MetaData, Uuid, create_engine, event
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -111,7 +113,28 @@ def transaction(factory: sessionmaker[Session], *, write: bool = False) -> Itera
     ``BEGIN IMMEDIATE`` so that concurrent writers queue instead of failing mid-way (and the
     audit ledger gets one total order); on PostgreSQL it changes nothing.
     """
-    with factory() as session, session.begin():
-        if write:
-            session.connection(execution_options={WRITE_OPTION: True})
-        yield session
+    serialize = write and _is_sqlite(factory)
+    if serialize and not _SQLITE_WRITERS.acquire(timeout=WRITE_LOCK_SECONDS):
+        raise OperationalError("BEGIN IMMEDIATE", None, Exception("database is locked"))
+    try:
+        with factory() as session, session.begin():
+            if write:
+                session.connection(execution_options={WRITE_OPTION: True})
+            yield session
+    finally:
+        if serialize:
+            _SQLITE_WRITERS.release()
+
+
+# SQLite's busy handler lets a waiting writer sleep 1, 2, 5, 10 … ms between tries, so under
+# concurrent writes the database sat idle while the waiters slept (the token endpoint spent
+# most of its time so). The writers of one process queue on this lock instead and get the
+# database the moment the previous one has committed; other processes still meet at SQLite's
+# own lock, under busy_timeout. (One lock for every SQLite file of the process: they are few.)
+_SQLITE_WRITERS = threading.Lock()
+WRITE_LOCK_SECONDS = 10.0  # as busy_timeout
+
+
+def _is_sqlite(factory: sessionmaker[Session]) -> bool:
+    bind = factory.kw.get("bind")
+    return bind is not None and bind.dialect.name == "sqlite"

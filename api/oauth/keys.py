@@ -10,6 +10,7 @@ with the same key and verify with the same set.
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 import threading
@@ -19,6 +20,9 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from joserfc.jwk import ECKey, KeySet
 
 ALGORITHM = "ES256"
@@ -26,11 +30,34 @@ RELOAD_SECONDS = 5.0
 SKEW_SECONDS = 60
 
 
+def _b64url(data: bytes) -> bytes:
+    return base64.urlsafe_b64encode(data).rstrip(b"=")
+
+
 @dataclass(frozen=True, slots=True)
 class SigningKey:
     kid: str
     created: float
     key: ECKey
+
+    def sign_jwt(self, header: dict[str, Any], claims: dict[str, Any]) -> str:
+        """A compact ES256 JWS (RFC 7515 §7.1, signature as R || S per RFC 7518 §3.4).
+
+        Written out rather than through joserfc's general machinery, which took three times
+        as long; the result is an ordinary JWS (tests verify it with joserfc and the JWKS).
+        """
+        signing_input = (
+            _b64url(orjson.dumps({**header, "alg": ALGORITHM}))
+            + b"."
+            + _b64url(orjson.dumps(claims))
+        )
+        private = self.key.private_key
+        if private is None:
+            raise ValueError(f"signing key {self.kid} has no private part")
+        der = private.sign(signing_input, ec.ECDSA(hashes.SHA256()))
+        r, s = decode_dss_signature(der)
+        signature = r.to_bytes(32, "big") + s.to_bytes(32, "big")
+        return (signing_input + b"." + _b64url(signature)).decode()
 
 
 def _write_new_key(directory: Path, now: float) -> SigningKey:

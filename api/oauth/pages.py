@@ -1,28 +1,69 @@
-"""Simple pages for developers: their OAuth clients, with usage, secret rotation and deletion."""
+"""Simple pages for developers: their OAuth clients (usage, secret rotation, deletion, and
+registration with a secret or with their own keys), and the applications they authorized."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from api.routes_oauth_clients import client_json
-from api.state import in_transaction
-from api.web import _form, error_page, render
-from core.errors import NotAuthenticated, ShuduError
-from core.identity.oauth import SCOPES, OAuthClientService
+from api.oauth.client_keys import fetch_jwks
+from api.routes_oauth_clients import clients_json, flush_usage
+from api.state import app_state, in_transaction
+from api.web import _form, error_page, login_url, render
+from core.errors import NotAuthenticated, ShuduError, ValidationFailed
+from core.identity.oauth import AUTH_METHODS, SCOPES, OAuthClientService
 from core.identity.principal import Principal
 from core.identity.services import OrganizationService
+
+MAX_JWKS_FIELD = 64 * 1024
+
+
+def _pasted_jwks(text: str) -> dict[str, Any]:
+    if len(text) > MAX_JWKS_FIELD:
+        raise ValidationFailed("The JWK Set is too long", {"jwks": [f"at most {MAX_JWKS_FIELD}"]})
+    try:
+        document = orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        raise ValidationFailed(
+            "The JWK Set is not valid JSON", {"jwks": ['paste {"keys": [...]}']}
+        ) from exc
+    if not isinstance(document, dict):
+        raise ValidationFailed("The JWK Set must be a JSON object", {"jwks": ['{"keys": [...]}']})
+    return document
+
+
+async def _client_keys(request: Request, form: dict[str, str]) -> dict[str, Any] | None:
+    """The keys a private_key_jwt registration gives: pasted, or read from its jwks_uri."""
+    if form.get("auth_method") != "private_key_jwt":
+        return None
+    pasted, uri = form.get("jwks", "").strip(), form.get("jwks_uri", "").strip()
+    if bool(pasted) == bool(uri):
+        raise ValidationFailed(
+            "A client that signs its own assertions gives its public keys: paste a JWK Set"
+            " or give a jwks_uri (one of the two)",
+            {"jwks": ["a JWK Set, or a jwks_uri"]},
+        )
+    if pasted:
+        return _pasted_jwks(pasted)
+    return await fetch_jwks(uri, app_state(request).settings.base_url)
 
 
 async def clients_page(request: Request) -> Response:
     if not request.session.get("user_id"):
-        return RedirectResponse("/login", status_code=303)
-    form = await _form(request) if request.method == "POST" else None
+        return RedirectResponse(login_url("/account/clients"), status_code=303)
     shown: dict[str, Any] | None = None
+    try:
+        form = await _form(request) if request.method == "POST" else None
+        jwks = None
+        if form is not None and form.get("action") == "create":
+            jwks = await _client_keys(request, form)
+    except ShuduError as exc:
+        return error_page(request, exc.status_code, exc.message)
 
     def work(session: Session, principal: Principal) -> dict[str, Any]:
         nonlocal shown
@@ -34,6 +75,7 @@ async def clients_page(request: Request) -> Response:
             action = form.get("action")
             if action == "create":
                 org_name = form.get("organization") or None
+                auth_method = form.get("auth_method") or "client_secret_basic"
                 issued = service.create(
                     principal,
                     name=form.get("name", ""),
@@ -41,6 +83,8 @@ async def clients_page(request: Request) -> Response:
                     scope=" ".join(s for s in SCOPES if form.get(f"scope:{s}") == "on"),
                     organization=None if org_name is None else orgs.get(org_name),
                     redirect_uris=[u for u in form.get("redirect_uri", "").split() if u],
+                    auth_method=auth_method,
+                    jwks=jwks,
                 )
                 shown = {"client_id": issued.client.client_id, "secret": issued.secret}
             elif action == "rotate":
@@ -48,12 +92,24 @@ async def clients_page(request: Request) -> Response:
                 shown = {"client_id": issued.client.client_id, "secret": issued.secret}
             elif action == "delete":
                 service.delete(principal, form.get("client_id", ""))
-        clients = []
-        for c in service.list_for(principal):
-            org = None if c.organization_id is None else orgs.get_by_id(c.organization_id).name
-            clients.append(client_json(c, org))
-        return {"clients": clients, "orgs": sorted({r.organization_name for r in principal.roles})}
+            elif action == "withdraw":
+                service.withdraw_consent(principal.user_id, form.get("client_id", ""))
+        authorized = [
+            {
+                "client_id": client.client_id,
+                "name": client.name,
+                "scope": consent.scope,
+                "granted_at": consent.granted_at,
+            }
+            for consent, client in service.consents_of(principal.user_id)
+        ]
+        return {
+            "clients": clients_json(session, service.list_for(principal)),
+            "authorized": authorized,
+            "orgs": sorted({r.organization_name for r in principal.roles}),
+        }
 
+    await flush_usage(request)
     try:
         context = await in_transaction(request, work)
     except ShuduError as exc:
@@ -61,7 +117,12 @@ async def clients_page(request: Request) -> Response:
     return render(
         request,
         "account_clients.html",
-        {**context, "shown": shown, "scopes": [(k, *v) for k, v in SCOPES.items()]},
+        {
+            **context,
+            "shown": shown,
+            "scopes": [(k, *v) for k, v in SCOPES.items()],
+            "auth_methods": AUTH_METHODS,
+        },
     )
 
 

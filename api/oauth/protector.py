@@ -49,9 +49,10 @@ def principal_from_access_token(request: Request, session: Session, token: str) 
         raise InsufficientScope(
             f"The access token lacks the scope {required!r}", {"required_scope": required}
         )
-    client = OAuthClientService(session).find(str(claims["client_id"]))
+    client = OAuthClientService(session).lookup(str(claims["client_id"]))
     if client is None:
         raise InvalidAccessToken("The client of this access token no longer exists")
+    server.usage.count_call(client.client_id)
     can_write = bool(scopes & WRITE_SCOPES)
     user: User | None = None
     sub = str(claims["sub"])

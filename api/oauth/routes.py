@@ -27,11 +27,11 @@ from api.oauth.server import (
     unbind_session,
 )
 from api.state import app_state
-from api.web import error_page, page_language, render
+from api.web import error_page, login_url, page_language, render
 from core.db import transaction
 from core.errors import BadRequest, PayloadTooLarge
 from core.identity.models import Organization, User
-from core.identity.oauth import SCOPES
+from core.identity.oauth import SCOPES, OAuthClientService
 
 MAX_FORM_FIELDS = 20
 MAX_FORM_BYTES = 64 * 1024  # an OAuth request is a few hundred bytes; a JWT assertion a few KB
@@ -148,13 +148,18 @@ def scope_list(scope: str | None) -> list[str]:
     return [s for s in (scope or "").split() if s in SCOPES]
 
 
+def _to_login(request: Request) -> Response:
+    """Log in first, then come back to this very authorization request (GET: the consent
+    page; a POST's decision is not replayed, the person sees the page again)."""
+    back = request.url.path + ("?" + request.url.query if request.url.query else "")
+    return RedirectResponse(login_url(back), status_code=303)
+
+
 async def authorize(request: Request) -> Response:
     """GET shows the consent page; POST (CSRF-checked) records the person's decision."""
     user_id = request.session.get("user_id")
     if not isinstance(user_id, str):
-        # The person logs in, then follows the application's link again (the login page
-        # does not yet return here by itself).
-        return RedirectResponse("/login", status_code=303)
+        return _to_login(request)
     page_language(request)
     http = await _input(request, form=request.method == "POST")
     if request.method == "POST":
@@ -171,9 +176,20 @@ async def authorize(request: Request) -> Response:
             if error.redirect_uri:
                 return server.handle_error_response(oauth_request, error)
             return ("error", error.description or error.error)
+        clients = OAuthClientService(session)
+        client_id = grant.client.get_client_id()
         if request.method == "GET":
+            # Consent is remembered per (person, client): the same or fewer scopes again
+            # need no page, unless the client asks for one (prompt=consent).
+            asked = "consent" in (http.query.get("prompt") or [""])[0].split()
+            if not asked and clients.has_consent(user.id, client_id, grant.request.scope or ""):
+                return server.create_authorization_response(
+                    oauth_request, grant_user=user, grant=grant
+                )
             return ("consent", _consent_context(server, session, grant))
         approved = (http.form.get("decision") or [""])[0] == "allow"
+        if approved:
+            clients.remember_consent(user.id, client_id, grant.request.scope or "")
         return server.create_authorization_response(
             oauth_request, grant_user=user if approved else None, grant=grant
         )
@@ -181,7 +197,7 @@ async def authorize(request: Request) -> Response:
     result = await _run(request, work)
     if result is None:
         request.session.clear()
-        return RedirectResponse("/login", status_code=303)
+        return _to_login(request)
     if isinstance(result, OAuthResponse):
         return _render(result)
     kind, value = result

@@ -1,11 +1,17 @@
-"""The authorization server built once per process in the lifespan (keys from the data dir)."""
+"""The authorization server built once per process in the lifespan (keys from the data dir),
+and its background task: flushing per-client usage counts to the database."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from dataclasses import dataclass
+
+from sqlalchemy.orm import Session, sessionmaker
 
 from api.oauth.keys import KeyRing
 from api.oauth.server import ShuduAuthorizationServer
+from api.oauth.usage import flush_forever
 from core.settings import Settings
 
 API_AUDIENCE_PATH = "/api"
@@ -14,6 +20,17 @@ API_AUDIENCE_PATH = "/api"
 @dataclass(slots=True)
 class OAuthRuntime:
     server: ShuduAuthorizationServer
+    task: asyncio.Task[None] | None = None
+
+    def start(self, sessions: sessionmaker[Session]) -> None:
+        """Flush usage counts every second (apps that own their engine; tests flush)."""
+        self.task = asyncio.create_task(flush_forever(self.server.usage, sessions))
+
+    async def stop(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.task
 
 
 def audience(settings: Settings) -> str:

@@ -136,16 +136,18 @@ class DenyList:
 
     def add(self, session: Session, claims: dict[str, Any]) -> bool:
         """Deny a token from now on; False if it was already denied."""
-        jti = str(claims["jti"])
+        return self.deny(
+            session,
+            str(claims["jti"]),
+            client_id=str(claims.get("client_id", "")),
+            expires_at=datetime.fromtimestamp(int(claims["exp"]), UTC),
+        )
+
+    def deny(self, session: Session, jti: str, *, client_id: str, expires_at: datetime) -> bool:
+        """Deny the token with this jti until it expires; False if it was already denied."""
         if session.get(OAuthRevokedToken, jti) is not None:
             return False
-        session.add(
-            OAuthRevokedToken(
-                jti=jti,
-                client_id=str(claims.get("client_id", "")),
-                expires_at=datetime.fromtimestamp(int(claims["exp"]), UTC),
-            )
-        )
+        session.add(OAuthRevokedToken(jti=jti, client_id=client_id, expires_at=expires_at))
         session.flush()
         with self._lock:
             self._jtis = self._jtis | {jti}

@@ -88,6 +88,10 @@ class OAuthRefreshToken(Base):
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None] = mapped_column(default=None)
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+    # The access token issued with this refresh token: when the family is revoked, its jti
+    # joins the deny-list (until it would have expired), so no copy of it works either.
+    access_jti: Mapped[str | None] = mapped_column(String(64), default=None)
+    access_expires_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class OAuthRevokedToken(Base):
@@ -109,3 +113,35 @@ class RateLimitWindow(Base):
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     window_start: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     count: Mapped[int] = mapped_column(default=0)
+
+
+class OAuthClientUsage(Base):
+    """API calls made with, and tokens granted to, one client on one UTC day.
+
+    Counted in memory by each process and added here in batches (api.oauth.usage), so the
+    counts are shared by every worker and cost a request no database write.
+    """
+
+    __tablename__ = "oauth_client_usage"
+
+    client_id: Mapped[str] = mapped_column(
+        ForeignKey("oauth_clients.client_id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)  # YYYY-MM-DD (UTC)
+    calls: Mapped[int] = mapped_column(BigInteger, default=0)
+    grants: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class OAuthConsent(Base):
+    """The scopes a person allowed a client: a later request for no more skips the page."""
+
+    __tablename__ = "oauth_consents"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    client_id: Mapped[str] = mapped_column(
+        ForeignKey("oauth_clients.client_id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    scope: Mapped[str] = mapped_column(Text)
+    granted_at: Mapped[datetime] = mapped_column(default=utcnow)

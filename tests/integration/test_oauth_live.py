@@ -190,6 +190,12 @@ def test_authorization_code_with_pkce_then_refresh_rotation_and_reuse(
         auth=(creds["client_id"], creds["client_secret"]),
     )
     assert after.json()["error"] == "invalid_grant"
+    # The family's access tokens die with it: the client's current one, and the first.
+    refused = client.get(f"{live.base}/api/v1/me")
+    assert refused.status_code == 401
+    assert 'error="invalid_token"' in refused.headers["www-authenticate"]
+    first_access = {"Authorization": f"Bearer {token['access_token']}"}
+    assert httpx.get(f"{live.base}/api/v1/me", headers=first_access).status_code == 401
     client.close()
 
 
@@ -255,3 +261,134 @@ def test_a_second_worker_honours_revocation_and_shares_rate_limits(
         "worker 2 refusing the revoked token",
         seconds=5,
     )
+
+
+def test_login_comes_back_to_consent_which_is_then_remembered(
+    live: Demo, people: dict[str, str]
+) -> None:
+    creds = _register(
+        live, "--name", "remembered", "--grant", "authorization_code",
+        "--scope", "catalog:read catalog:write", "--owner", people["email"],
+        "--redirect-uri", REDIRECT,
+    )  # fmt: skip
+    token_url = f"{live.base}/oauth/token"
+
+    def authorize_url(scope: str) -> tuple[OAuth2Client, str, str, str]:
+        client = OAuth2Client(
+            creds["client_id"], creds["client_secret"], redirect_uri=REDIRECT, scope=scope,
+            code_challenge_method="S256",
+        )  # fmt: skip
+        verifier = hashlib.sha256(scope.encode() + b"verifier").hexdigest()
+        url, state = client.create_authorization_url(
+            f"{live.base}/oauth/authorize", code_verifier=verifier
+        )
+        return client, url, state, verifier
+
+    client, url, state, verifier = authorize_url("catalog:read catalog:write")
+    with httpx.Client(base_url=live.base, follow_redirects=False) as browser:
+        to_login = browser.get(url)
+        assert to_login.status_code == 303
+        login = to_login.headers["location"]
+        assert login.startswith("/login?next=%2Foauth%2Fauthorize%3F")
+        page = browser.get(login)
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        following = re.search(r'name="next" value="([^"]+)"', page.text)
+        assert csrf is not None
+        assert following is not None
+        done = browser.post(
+            "/login",
+            data={
+                "email": people["email"], "password": PASSWORD,
+                "csrf_token": csrf.group(1), "next": following.group(1).replace("&amp;", "&"),
+            },
+        )  # fmt: skip
+        assert done.status_code == 303
+        back = done.headers["location"]
+        assert back.startswith("/oauth/authorize?")
+        callback = _consent(browser, live.base + back)
+        token = client.fetch_token(
+            token_url, authorization_response=callback, code_verifier=verifier, state=state
+        )
+        assert token["scope"] == "catalog:read catalog:write"
+        client.close()
+
+        # The same person, the same client, fewer scopes: no page, straight back with a code.
+        client, url, state, verifier = authorize_url("catalog:read")
+        again = browser.get(url)
+        assert again.status_code == 302
+        token = client.fetch_token(
+            token_url,
+            authorization_response=again.headers["location"],
+            code_verifier=verifier,
+            state=state,
+        )
+        assert token["scope"] == "catalog:read"
+        client.close()
+        # More scopes than allowed before would show the page again; an open redirect never.
+        evil = browser.get("/login?next=//evil.example/")
+        assert "evil.example" not in evil.text
+
+
+def test_clients_page_registers_a_private_key_jwt_client_from_its_jwks_uri(
+    live: Demo, people: dict[str, str]
+) -> None:
+    # The client's keys are published at a URL; here the site's own JWKS stands in for the
+    # client's, and the test signs with the matching private key from the data dir.
+    browser = _browser_login(live, people["email"])
+    with closing(browser):
+        page = browser.get("/account/clients")
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        assert csrf is not None
+        created = browser.post(
+            "/account/clients",
+            data={
+                "csrf_token": csrf.group(1), "action": "create", "name": "keys-by-url",
+                "grant": "client_credentials", "scope:catalog:read": "on",
+                "auth_method": "private_key_jwt",
+                "jwks_uri": f"{live.base}/.well-known/jwks.json",
+            },
+        )  # fmt: skip
+        assert created.status_code == 200, created.text
+        found = re.search(r'id="new-client-id">([^<]+)<', created.text)
+        assert found is not None
+        unreachable = browser.post(
+            "/account/clients",
+            data={
+                "csrf_token": csrf.group(1), "action": "create", "name": "nowhere",
+                "grant": "client_credentials", "scope:catalog:read": "on",
+                "auth_method": "private_key_jwt", "jwks_uri": "http://127.0.0.1:9/jwks.json",
+            },
+        )  # fmt: skip
+        assert unreachable.status_code == 422
+    [key_file] = (Path(live.env["SHUDU_DATA_DIR"]) / "oauth_keys").glob("*.json")
+    private = ECKey.import_key(orjson.loads(key_file.read_bytes())["jwk"])
+    token_url = f"{live.base}/oauth/token"
+    auth = PrivateKeyJWT(token_url, alg="ES256")
+    with OAuth2Client(found.group(1), private, token_endpoint_auth_method=auth) as client:
+        token = client.fetch_token(token_url, grant_type="client_credentials")
+        assert token["scope"] == "catalog:read"
+
+
+def test_usage_counts_calls_made_at_either_worker(
+    live: Demo, second_worker: Demo, people: dict[str, str]
+) -> None:
+    creds = _register(
+        live, "--name", "counted", "--grant", "client_credentials", "--scope", "catalog:read",
+        "--owner", people["email"],
+    )  # fmt: skip
+    auth = (creds["client_id"], creds["client_secret"])
+    token = httpx.post(
+        f"{live.base}/oauth/token", data={"grant_type": "client_credentials"}, auth=auth
+    ).json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    for base in (live.base, second_worker.base, second_worker.base):
+        assert httpx.get(f"{base}/api/v1/themes", headers=headers).status_code == 200
+    personal = shudu(live.env, "token", "create", people["email"]).strip().splitlines()[-1]
+    owner = {"Authorization": f"Bearer {personal}"}
+
+    def counted() -> bool:
+        shown = httpx.get(f"{live.base}/api/v1/oauth/clients/{creds['client_id']}", headers=owner)
+        return bool(shown.json()["calls_total"] == 3)
+
+    # Each worker adds its counts to the shared rows about once a second.
+    wait_until(counted, "both workers' calls counted", seconds=10)

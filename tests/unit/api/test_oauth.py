@@ -20,11 +20,12 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import KeySet, OctKey
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 from starlette.testclient import TestClient
 
 from api.oauth.keys import KeyRing, rotate
 from api.routes_v1 import api
+from core import ledger_outbox
 from core.identity.models import OrgKind, Role, User
 from core.identity.oauth import OAuthClientService
 from core.identity.principal import Principal
@@ -337,7 +338,7 @@ def test_alg_none_and_hs256_with_the_public_key_are_refused(
 
 
 def test_revoked_token_is_refused_and_introspects_inactive(
-    client: TestClient, session: Session, world: dict[str, Any]
+    client: TestClient, session: Session, sessions: sessionmaker[Session], world: dict[str, Any]
 ) -> None:
     creds = world["reader_client"]
     token = _access(client, creds)
@@ -354,7 +355,12 @@ def test_revoked_token_is_refused_and_introspects_inactive(
         "active": False
     }
     types = set(session.scalars(select(LedgerEntry.type)))
-    assert {"oauth.token_granted", "oauth.token_revoked", "oauth_client.created"} <= types
+    assert {"oauth.token_revoked", "oauth_client.created"} <= types
+    # The grant waits in the outbox (committed with it) until a drainer appends it.
+    assert "oauth.token_granted" not in types
+    assert ledger_outbox.drain_all(sessions) == 1
+    types = set(session.scalars(select(LedgerEntry.type)))
+    assert "oauth.token_granted" in types
 
 
 def test_another_client_cannot_revoke_or_introspect_my_token(
@@ -687,3 +693,212 @@ def test_oversized_or_overlong_token_requests_are_refused(
         auth=world["reader_client"],
     )
     assert response.status_code == 400
+
+
+# -- RFC 6750 challenges ------------------------------------------------------------------------
+
+
+def _challenge(response: Any) -> dict[str, str]:
+    value = response.headers["www-authenticate"]
+    assert value.startswith("Bearer ")
+    return dict(re.findall(r'(\w+)="([^"]*)"', value))
+
+
+def test_401_and_403_carry_rfc6750_challenges(
+    client: TestClient, settings: Settings, world: dict[str, Any]
+) -> None:
+    anonymous = client.get("/api/v1/me")
+    assert anonymous.status_code == 401
+    assert _challenge(anonymous) == {"realm": "shudu"}  # no error code without credentials
+
+    cid = world["reader_client"][0]
+    client.get("/.well-known/jwks.json")
+    past = int(time.time()) - 3600
+    expired = _sign(settings, _claims(cid, iat=past - 900, exp=past))
+    revoked = _access(client, world["reader_client"])
+    client.post("/oauth/revoke", data={"token": revoked}, auth=world["reader_client"])
+    for bad in ("ey.not.a-jwt", expired, revoked, "sdu_not_a_real_personal_token"):
+        response = client.get("/api/v1/datasets", headers=_bearer(bad))
+        assert response.status_code == 401, bad
+        challenge = _challenge(response)
+        assert challenge["realm"] == "shudu"
+        assert challenge["error"] == "invalid_token"
+        assert challenge["error_description"]
+    assert (
+        "revoked"
+        in _challenge(client.get("/api/v1/datasets", headers=_bearer(revoked)))["error_description"]
+    )
+
+    narrow = _access(client, world["dept_client"], scope="catalog:read")
+    refused = client.patch(
+        f"/api/v1/datasets/{world['ours']}", json={"version": "3"}, headers=_bearer(narrow)
+    )
+    assert refused.status_code == 403
+    challenge = _challenge(refused)
+    assert challenge["error"] == "insufficient_scope"
+    assert challenge["scope"] == "catalog:write"
+    # A role refusal is not a token problem: no challenge.
+    denied = client.patch(
+        f"/api/v1/datasets/{world['theirs']}",
+        json={"version": "3"},
+        headers=_bearer(_access(client, world["dept_client"])),
+    )
+    assert denied.status_code in (403, 404)
+    assert "www-authenticate" not in denied.headers
+
+
+# -- login returns to the consent page; remembered consent -------------------------------------
+
+
+def _login_page_csrf(client: TestClient, url: str = "/login") -> str:
+    page = client.get(url)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert csrf is not None
+    return csrf.group(1)
+
+
+def test_authorize_sends_to_login_and_login_comes_back(
+    client: TestClient, web_app: dict[str, Any]
+) -> None:
+    _, challenge = _pkce()
+    url = _authorize_url(web_app["creds"][0], challenge)
+    to_login = client.get(url, follow_redirects=False)
+    assert to_login.status_code == 303
+    login = to_login.headers["location"]
+    assert login.startswith("/login?next=")
+    assert parse_qs(urlsplit(login).query)["next"] == [url]
+    page = client.get(login)
+    assert 'name="next"' in page.text
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert csrf is not None
+    done = client.post(
+        "/login",
+        data={
+            "email": web_app["user"].email,
+            "password": PASSWORD,
+            "csrf_token": csrf.group(1),
+            "next": url,
+        },
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    assert done.headers["location"] == url
+    consent = client.get(done.headers["location"])
+    assert consent.status_code == 200
+    assert "Bus timetable app" in consent.text
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example/",
+        "//evil.example/",
+        "/\\evil.example/",
+        "\\\\evil.example",
+        "/\t/evil.example",
+        "javascript:alert(1)",
+        "http:/evil.example",
+        "evil.example",
+    ],
+)
+def test_login_never_redirects_off_site(
+    client: TestClient, web_app: dict[str, Any], target: str
+) -> None:
+    csrf = _login_page_csrf(client, "/login?" + urlencode({"next": target}))
+    done = client.post(
+        "/login",
+        data={
+            "email": web_app["user"].email,
+            "password": PASSWORD,
+            "csrf_token": csrf,
+            "next": target,
+        },
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    assert done.headers["location"] == "/account/tokens"
+
+
+def test_consent_is_remembered_for_the_same_or_fewer_scopes_and_can_be_withdrawn(
+    client: TestClient, session: Session, web_app: dict[str, Any]
+) -> None:
+    creds = web_app["creds"]
+    _login(client, web_app["user"].email)
+    _, challenge = _pkce()
+    both = "catalog:read catalog:write"
+    _code_from(_consent(client, _authorize_url(creds[0], challenge, scope=both)))
+    # Again, and with fewer scopes: straight back to the client with a code, no page.
+    for scope in (both, "catalog:read"):
+        _code_from(client.get(_authorize_url(creds[0], challenge, scope=scope),
+                              follow_redirects=False))  # fmt: skip
+    # The client may ask for the page anyway.
+    forced = client.get(_authorize_url(creds[0], challenge, prompt="consent"))
+    assert forced.status_code == 200
+
+    # A code from the remembered consent still buys tokens; withdrawing kills them.
+    verifier, challenge = _pkce()
+    code = _code_from(client.get(_authorize_url(creds[0], challenge), follow_redirects=False))
+    tokens = client.post(
+        "/oauth/token",
+        data={"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT,
+              "code_verifier": verifier},
+        auth=creds,
+    ).json()  # fmt: skip
+    assert client.get("/api/v1/me", headers=_bearer(tokens["access_token"])).status_code == 200
+    page = client.get("/account/clients")
+    assert creds[0] in page.text
+    assert 'value="withdraw"' in page.text
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert csrf is not None
+    withdrawn = client.post(
+        "/account/clients",
+        data={"csrf_token": csrf.group(1), "action": "withdraw", "client_id": creds[0]},
+    )
+    assert withdrawn.status_code == 200
+    assert 'value="withdraw"' not in withdrawn.text
+    again = client.get(_authorize_url(creds[0], challenge), follow_redirects=False)
+    assert again.status_code == 200  # the page again
+    refresh = {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}
+    assert client.post("/oauth/token", data=refresh, auth=creds).json()["error"] == (
+        "invalid_grant"
+    )
+    wait_for_refusal = client.get("/api/v1/me", headers=_bearer(tokens["access_token"]))
+    assert wait_for_refusal.status_code == 401 or _denied_soon(client, tokens["access_token"])
+    types = set(session.scalars(select(LedgerEntry.type)))
+    assert {"oauth.consent_granted", "oauth.consent_withdrawn"} <= types
+
+
+def _denied_soon(client: TestClient, token: str) -> bool:
+    # The deny-list is re-read at most once a second in each process.
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        if client.get("/api/v1/me", headers=_bearer(token)).status_code == 401:
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_refresh_token_reuse_also_revokes_the_family_access_tokens(
+    client: TestClient, web_app: dict[str, Any]
+) -> None:
+    creds = web_app["creds"]
+    _login(client, web_app["user"].email)
+    verifier, challenge = _pkce()
+    code = _code_from(_consent(client, _authorize_url(creds[0], challenge)))
+    first = client.post(
+        "/oauth/token",
+        data={"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT,
+              "code_verifier": verifier},
+        auth=creds,
+    ).json()  # fmt: skip
+    refresh = {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]}
+    rotated = client.post("/oauth/token", data=refresh, auth=creds).json()
+    for token in (first["access_token"], rotated["access_token"]):
+        assert client.get("/api/v1/me", headers=_bearer(token)).status_code == 200
+    assert client.post("/oauth/token", data=refresh, auth=creds).json()["error"] == (
+        "invalid_grant"
+    )
+    for token in (first["access_token"], rotated["access_token"]):
+        refused = client.get("/api/v1/me", headers=_bearer(token))
+        assert refused.status_code == 401  # at once in the process that saw the reuse
+        assert "revoked" in refused.json()["error"]["message"]

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import re
+import secrets
+import time
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
+from joserfc import jwt
+from joserfc.jwk import ECKey
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
@@ -135,3 +140,93 @@ def test_clients_page_registers_and_shows_the_secret_once(
     assert 'id="new-client-secret"' not in again.text
     no_csrf = client.post("/account/clients", data={"action": "create", "name": "x"})
     assert no_csrf.status_code == 403
+
+
+def test_usage_counts_api_calls_per_day_not_only_grants(
+    client: TestClient, people: dict[str, Any]
+) -> None:
+    body = _register(client, people["writer"]).json()
+    creds = (body["client_id"], body["client_secret"])
+    token = client.post(
+        "/oauth/token", data={"grant_type": "client_credentials"}, auth=creds
+    ).json()["access_token"]
+    bearer = {"Authorization": f"Bearer {token}"}
+    for _ in range(3):
+        assert client.get("/api/v1/themes", headers=bearer).status_code == 200
+    shown = client.get(f"/api/v1/oauth/clients/{creds[0]}", headers=people["writer"]).json()
+    assert shown["usage_count"] == 1  # tokens granted
+    assert shown["calls_today"] == shown["calls_total"] == 3
+    [today] = shown["daily_usage"]
+    assert today == {"day": today["day"], "calls": 3, "grants": 1}
+    # Counted once: a second listing adds nothing that was already flushed.
+    assert client.get("/api/v1/themes", headers=bearer).status_code == 200
+    listed = client.get("/api/v1/oauth/clients", headers=people["writer"]).json()
+    assert [c["calls_total"] for c in listed["items"]] == [4]
+
+
+def _logged_in_page(client: TestClient, email: str) -> str:
+    login = client.get("/login")
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', login.text)
+    assert csrf is not None
+    client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": csrf.group(1)})
+    page = client.get("/account/clients")
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert csrf is not None
+    return csrf.group(1)
+
+
+def test_clients_page_registers_a_private_key_jwt_client(
+    client: TestClient, people: dict[str, Any]
+) -> None:
+    csrf = _logged_in_page(client, people["member"].email)
+    key = ECKey.generate_key("P-256", {"kid": "k1"}, private=True)
+    form = {
+        "csrf_token": csrf,
+        "action": "create",
+        "name": "Signed job",
+        "grant": "client_credentials",
+        "scope:catalog:read": "on",
+        "auth_method": "private_key_jwt",
+    }
+
+    def create(**extra: str) -> Any:
+        return client.post("/account/clients", data={**form, **extra})
+
+    private = orjson.dumps({"keys": [key.as_dict(private=True)]}).decode()
+    public = orjson.dumps({"keys": [key.as_dict(private=False)]}).decode()
+    refusals = {
+        "private key material": create(jwks=private),
+        "not valid JSON": create(jwks="{keys"),
+        "one of the two": create(),
+        "one of the two ": create(jwks=public, jwks_uri="https://keys.example/jwks.json"),
+        "lacks": create(jwks='{"keys": [{"kty": "EC", "crv": "P-256"}]}'),
+        "https URL": create(jwks_uri="http://keys.example/jwks.json"),
+    }
+    for why, response in refusals.items():
+        assert response.status_code == 422, (why, response.text)
+        assert why.strip() in response.text
+    created = create(jwks=public)
+    assert created.status_code == 200, created.text
+    client_id = re.search(r'id="new-client-id">([^<]+)<', created.text)
+    assert client_id is not None
+    assert 'id="new-client-secret"' not in created.text
+    listed = client.get("/api/v1/oauth/clients", headers=people["writer"]).json()["items"]
+    assert [c["auth_method"] for c in listed] == ["private_key_jwt"]
+    # The registered key authenticates the client at the token endpoint.
+    now = int(time.time())
+    assertion = jwt.encode(
+        {"alg": "ES256", "kid": "k1"},
+        {"iss": client_id.group(1), "sub": client_id.group(1), "aud": "http://localhost/oauth/token",
+         "iat": now, "exp": now + 60, "jti": secrets.token_urlsafe(8)},
+        key,
+    )  # fmt: skip
+    token = client.post(
+        "/oauth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": client_id.group(1),
+            "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            "client_assertion": assertion,
+        },
+    )
+    assert token.status_code == 200, token.text
