@@ -39,6 +39,9 @@ class Field:
     type: FieldType
     sensitivity: Sensitivity
     column: str  # c0, c1, ...: never derived from user text
+    # Every value prints in CSV as the database prints it (no quoting, no formula escape, no
+    # extra float digits): the in-database export may skip its per-cell work. Set at ingest.
+    csv_plain: bool = False
 
     def as_json(self) -> dict[str, str]:
         return {"id": self.id, "type": self.type.value, "sensitivity": self.sensitivity.value}
@@ -50,10 +53,14 @@ class Field:
             type=FieldType(data["type"]),
             sensitivity=Sensitivity(data["sensitivity"]),
             column=data["column"],
+            csv_plain=bool(data.get("csv_plain", False)),
         )
 
-    def stored(self) -> dict[str, str]:
-        return {**self.as_json(), "column": self.column}
+    def stored(self) -> dict[str, Any]:
+        out: dict[str, Any] = {**self.as_json(), "column": self.column}
+        if self.csv_plain:
+            out["csv_plain"] = True
+        return out
 
 
 INTEGER_RE = re.compile(r"[+-]?\d{1,18}")

@@ -14,6 +14,7 @@ import orjson
 from sqlalchemy.orm import Session, object_session
 
 from catalog.datastore.access import AccessDecision
+from catalog.datastore.export import csv_header, export_csv, plain_columns
 from catalog.datastore.fields import Field, FieldType, Sensitivity
 from catalog.datastore.ingest import build_fields, create_and_load, scan
 from catalog.datastore.models import BadRowPolicy, DatastoreTable, IngestState
@@ -132,6 +133,7 @@ class DatastoreService:
         name = table_name(resource.id, generation)
         connection = self.session.connection()
         loaded = create_and_load(connection, name, source, fields)
+        fields = plain_columns(connection, data_table(name, fields), fields)
         old = meta.table_name
         meta.table_name = name
         meta.generation = generation
@@ -246,8 +248,16 @@ class DatastoreService:
             "next_key": next_key,
         }
 
-    def stream(self, built: BuiltQuery, fmt: str) -> Iterator[bytes]:
-        """The whole result, encoded, a batch at a time (a server-side cursor on PostgreSQL)."""
+    def stream(self, built: BuiltQuery, fmt: str, *, in_database: bool = True) -> Iterator[bytes]:
+        """The whole result, encoded, a batch at a time (a server-side cursor on PostgreSQL).
+
+        A CSV export of rows is written by the database itself (``export``); aggregates,
+        distinct rows and ``in_database=False`` go row by row through Python's csv module.
+        """
+        if fmt == "csv" and in_database and built.plan is not None:
+            yield csv_header([f.id for f in built.fields])
+            yield from export_csv(self.session.connection(), built.plan)
+            return
         result = self.session.execute(
             built.unpaged, execution_options={"yield_per": EXPORT_BATCH, "stream_results": True}
         )
