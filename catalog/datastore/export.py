@@ -46,6 +46,7 @@ from catalog.datastore.tables import ROW_ID
 
 CHUNK_ROWS = 10_000  # rows per group_concat (SQLite) or per yielded block (PostgreSQL)
 CRLF = "\r\n"
+_FORMULA_CODES = [ord(c) for c in FORMULA_START]
 
 
 def csv_header(ids: list[str]) -> bytes:
@@ -60,6 +61,8 @@ def csv_header(ids: list[str]) -> bytes:
 def export_csv(connection: Connection, plan: RowPlan) -> Iterator[bytes]:
     """The rows of ``plan`` as CSV lines (no header), in blocks of bytes."""
     if connection.dialect.name == "postgresql":
+        if plan.default_order:
+            return _by_id_ranges(connection, plan, _postgres_line(plan), CHUNK_ROWS)
         return _postgres(connection, plan)
     return _sqlite(connection, plan, CHUNK_ROWS)
 
@@ -78,7 +81,9 @@ def _pg_cell(f: Field, column: Any, masked: bool) -> ColumnElement[Any]:
     kind = f.type
     if kind is FieldType.TEXT:
         text = type_coerce(column, String())
-        risky = func.left(text, 1).in_([_text(c) for c in FORMULA_START])
+        if f.csv_plain:
+            return text
+        risky = func.ascii(text).in_(_FORMULA_CODES)
         return sql_case((risky, _text("'") + text), else_=text)
     if kind is FieldType.BOOLEAN:
         return sql_case((column.is_(None), None), (column, _text("true")), else_=_text("false"))
@@ -100,7 +105,43 @@ def _pg_cell(f: Field, column: Any, masked: bool) -> ColumnElement[Any]:
     return text_of
 
 
+def _pg_quoted(f: Field, cell: ColumnElement[Any]) -> ColumnElement[Any]:
+    """A text cell quoted as Python's csv module quotes it (COPY does this itself)."""
+    if f.csv_plain:
+        return cell
+    quoted = _text('"') + func.replace(cell, _text('"'), _text('""')) + _text('"')
+    return sql_case((_pg_special(cell), quoted), else_=cell)
+
+
+def _pg_special(text: Any) -> ColumnElement[bool]:
+    # The characters that make Python's csv module quote a cell.
+    special: ColumnElement[bool] = (
+        (func.strpos(text, _text('"')) > 0)
+        | (func.strpos(text, _text(",")) > 0)
+        | (func.strpos(text, func.chr(10)) > 0)
+        | (func.strpos(text, func.chr(13)) > 0)
+    )
+    return special
+
+
+def _postgres_line(plan: RowPlan) -> ColumnElement[str]:
+    """A whole CSV line (no terminator) per row, for ``string_agg``."""
+    cells: list[ColumnElement[Any]] = []
+    for f in plan.fields:
+        masked = f.id in plan.masked
+        cell = _pg_cell(f, plan.table.c[f.column], masked)
+        cells.append(_pg_quoted(f, cell) if f.type is FieldType.TEXT and not masked else cell)
+    if len(cells) == 1:
+        # Python's csv module writes a row of one empty cell as "" (an empty line is no row).
+        return func.coalesce(cells[0], _text('""'))
+    parts: list[Any] = []
+    for cell in cells:
+        parts += [cell, _text(",")]
+    return func.concat(*parts[:-1])  # concat, unlike ||, reads NULL as empty
+
+
 def _postgres(connection: Connection, plan: RowPlan) -> Iterator[bytes]:
+    """Any order: COPY of the cells (rows come one at a time, so this path is the slower)."""
     import psycopg
     from psycopg import sql
 
@@ -138,7 +179,6 @@ def _postgres(connection: Connection, plan: RowPlan) -> Iterator[bytes]:
 # Python's csv module (QUOTE_MINIMAL) quotes a cell holding the delimiter, a quote or a line
 # break: one GLOB finds any of them.
 _NEEDS_QUOTES = '*[",\n\r]*'
-_FORMULA_CODES = [ord(c) for c in FORMULA_START]
 MAX_PRINTF_ARGS = 100  # SQLite's default limit on function arguments is 127
 
 
@@ -177,17 +217,20 @@ def _plain_decimal(column: Any) -> ColumnElement[bool]:
 def plain_columns(connection: Connection, table: Table, fields: list[Field]) -> list[Field]:
     """``fields`` with ``csv_plain`` set where every value of the loaded table allows it.
 
-    One aggregate pass over the new table at ingest (SQLite only: PostgreSQL's COPY quotes
-    cells in C anyway) saves the per-cell checks of every later export.
+    One aggregate pass over the new table at ingest saves the per-cell checks of every later
+    export (on PostgreSQL only text: its decimals always need their CASE).
     """
-    if connection.dialect.name != "sqlite":
-        return fields
+    postgres = connection.dialect.name == "postgresql"
     checks: dict[str, Any] = {}
     for f in fields:
         column = table.c[f.column]
         if f.type is FieldType.TEXT:
-            checks[f.column] = _plain_text(column)
-        elif f.type is FieldType.DECIMAL:
+            if postgres:
+                text = type_coerce(column, String())
+                checks[f.column] = ~_pg_special(text) & ~func.ascii(text).in_(_FORMULA_CODES)
+            else:
+                checks[f.column] = _plain_text(column)
+        elif f.type is FieldType.DECIMAL and not postgres:
             checks[f.column] = _plain_decimal(column)
     if not checks:
         return fields
@@ -263,18 +306,40 @@ def _sqlite(connection: Connection, plan: RowPlan, chunk_rows: int) -> Iterator[
         while rows := result.fetchmany(chunk_rows):
             yield (CRLF.join(r[0] for r in rows) + CRLF).encode("utf-8")
         return
-    # In row-id order, one range of ids at a time: a rowid range scan in id order, its lines
-    # joined by the database. All ranges run in the caller's one transaction (one snapshot).
+    yield from _by_id_ranges(connection, plan, line, chunk_rows)
+
+
+def _by_id_ranges(
+    connection: Connection, plan: RowPlan, line: ColumnElement[str], chunk_rows: int
+) -> Iterator[bytes]:
+    """In row-id order, one range of ids at a time, each range's lines joined by the database
+    (an index range scan), so Python handles one string per range. The ranges run in the
+    caller's one transaction, which also keeps the table from being dropped under it."""
     row_id = plan.table.c[ROW_ID]
     last = connection.execute(select(func.max(row_id))).scalar()
     if last is None:
         return
-    lines = select(line.label("line")).where(*plan.where)
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import aggregate_order_by
+
+        joined: Any = func.string_agg(line, aggregate_order_by(_text(CRLF), row_id))
+        connection.exec_driver_sql("SET LOCAL extra_float_digits = 1")
+    else:
+        joined = None
     low = 0
     while low < last:
         high = low + chunk_rows
-        part = lines.where(row_id > low, row_id <= high).order_by(row_id).subquery()
-        block = connection.execute(select(func.group_concat(part.c.line, _text(CRLF)))).scalar()
+        if joined is not None:
+            statement = select(joined).where(*plan.where, row_id > low, row_id <= high)
+        else:
+            part = (
+                select(line.label("line"))
+                .where(*plan.where, row_id > low, row_id <= high)
+                .order_by(row_id)
+                .subquery()
+            )
+            statement = select(func.group_concat(part.c.line, _text(CRLF)))
+        block = connection.execute(statement).scalar()
         if block:
             yield (block + CRLF).encode("utf-8")
         low = high

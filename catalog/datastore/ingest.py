@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Index
 
 from catalog.datastore.detectors import CANDIDATE, LABELS, detect
 from catalog.datastore.fields import (
@@ -41,6 +41,7 @@ class Scan:
     bad_rows: list[dict[str, Any]] = field(default_factory=list)
     bad_row_count: int = 0
     findings: list[dict[str, Any]] = field(default_factory=list)
+    longest: list[int] = field(default_factory=list)  # the longest cell of each column
 
 
 def clean_header(raw: list[str]) -> list[str]:
@@ -77,7 +78,7 @@ def scan(source: RowSource) -> Scan:
     header = clean_header(raw_header)
     width = len(header)
     guessers = [TypeGuesser() for _ in header]
-    result = Scan(header=header, types=[])
+    result = Scan(header=header, types=[], longest=[0] * width)
     unfound = set(range(width))  # columns the detectors have not hit yet
     lines: list[int] = []
     batch: list[list[str | None]] = []
@@ -104,7 +105,7 @@ def _candidates(values: list[str]) -> bool:
     joined = "\x00".join(values)
     if "@" in joined:
         return True
-    return max(map(len, values)) >= 11 and CANDIDATE.search(joined) is not None
+    return len(joined) >= 11 and CANDIDATE.search(joined) is not None
 
 
 def _scan_batch(
@@ -120,6 +121,8 @@ def _scan_batch(
     hits: list[tuple[int, int, str]] = []
     for i, column in enumerate(zip(*batch, strict=True)):
         values = [v for v in column if v is not None]
+        if values:
+            result.longest[i] = max(result.longest[i], *map(len, values))
         guessers[i].see_many(values)
         if i in unfound and _candidates(values):
             for line, cell in zip(lines, column, strict=True):
@@ -176,6 +179,38 @@ def _sqlite_value(value: Any) -> Any:
     if isinstance(value, bool):
         return int(value)
     return value
+
+
+MAX_INDEXES = 8
+MAX_INDEXED_TEXT = 100  # longer text is prose, not a key (and may not fit a btree entry)
+
+
+def index_columns(found: Scan, fields: list[Field]) -> list[str]:
+    """The columns worth an index for filters and sorts: every column but booleans and long
+    text, the first ``MAX_INDEXES`` of them."""
+    chosen = [
+        f.column
+        for f, longest in zip(fields, found.longest, strict=True)
+        if f.type is not FieldType.BOOLEAN
+        and not (f.type is FieldType.TEXT and longest > MAX_INDEXED_TEXT)
+        and longest > 0
+    ]
+    return chosen[:MAX_INDEXES]
+
+
+def create_indexes(
+    connection: Connection, name: str, fields: list[Field], columns: list[str]
+) -> None:
+    """Indexes on a loaded table: built once after the load, faster than kept up row by row."""
+    table = data_table(name, fields)
+    for column in columns:
+        Index(f"{name}_{column}", table.c[column]).create(connection)
+    # Statistics now, so the planner knows the new table before autovacuum (PostgreSQL) or
+    # ever (SQLite) looks at it; SQLite samples a bounded number of rows per index.
+    quoted = connection.dialect.identifier_preparer.quote(name)
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("PRAGMA analysis_limit = 1000")
+    connection.exec_driver_sql(f"ANALYZE {quoted}")
 
 
 def _text_rows(source: RowSource, fields: list[Field]) -> Iterator[list[str | None]]:

@@ -368,3 +368,14 @@ def test_values_the_database_reads_differently_still_load(
         ("乙", 2.5, False),
         ("甲", float("inf"), True),
     ]
+
+
+def test_filterable_columns_are_indexed_at_ingest(
+    session: Session, world: dict[str, Any]
+) -> None:
+    meta = world["meta"]
+    indexes = inspect(session.connection()).get_indexes(meta.table_name)
+    indexed = {tuple(i["column_names"]) for i in indexes}
+    columns = {f["id"]: f["column"] for f in meta.fields}
+    # Every column but the boolean (三甲): text, integer, date and decimal alike.
+    assert indexed == {(columns[n],) for n in ("区", "名称", "床位", "开业", "评分")}
