@@ -370,9 +370,7 @@ def test_values_the_database_reads_differently_still_load(
     ]
 
 
-def test_filterable_columns_are_indexed_at_ingest(
-    session: Session, world: dict[str, Any]
-) -> None:
+def test_filterable_columns_are_indexed_at_ingest(session: Session, world: dict[str, Any]) -> None:
     meta = world["meta"]
     indexes = inspect(session.connection()).get_indexes(meta.table_name)
     indexed = {tuple(i["column_names"]) for i in indexes}
