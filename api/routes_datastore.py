@@ -5,7 +5,7 @@ publisher's controls over a loaded table (load again with a policy or sheet, fie
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
 from sqlalchemy.orm import Session
@@ -264,6 +264,44 @@ async def update_schema(request: Request) -> Response:
         service.set_sensitivity(resource_id, data.sensitivity)
         meta = service.table_of(resource_id)
         assert meta is not None
+        return status_json(meta)
+
+    return JSONResponse(await in_transaction(request, work))
+
+
+class FindingDismissal(BaseModel):
+    """A detector's finding the publisher reviewed and found not to be personal data."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    field: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    kind: Literal["resident_id", "mobile", "email", "bank_card"]
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+
+
+@datastore_api.op(
+    "POST",
+    "/resources/{id}/findings/dismiss",
+    summary="Dismiss a personal-data finding as a reviewed false positive (who, when, why)",
+    tag="data",
+    access="write",
+    params=(RESOURCE_ID,),
+    body=FindingDismissal,
+    response="DatastoreStatus",
+    errors=(400, 401, 403, 404, 415, 422),
+    scope="catalog:write",
+)
+async def dismiss_finding(request: Request) -> Response:
+    resource_id = uuid_from_path(request.path_params["id"])
+    data = await read_model(request, FindingDismissal)
+
+    def work(session: Session, principal: Principal) -> dict[str, Any]:
+        catalog = DatasetService(session, principal)
+        resource = catalog.get_resource(resource_id)
+        catalog.check_can_edit(resource.dataset.name)
+        meta = DatastoreService(session).dismiss_finding(
+            resource_id, data.field, data.kind, data.reason, principal
+        )
         return status_json(meta)
 
     return JSONResponse(await in_transaction(request, work))

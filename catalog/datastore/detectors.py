@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 # A cheap first look: nearly every cell has neither 11 digits in a row nor an "@".
-_CANDIDATE = re.compile(r"\d{11}|@")
+CANDIDATE = re.compile(r"\d{11}|@")
 
 _RESIDENT_ID = re.compile(r"(?<![0-9A-Za-z])(\d{17}[0-9Xx])(?![0-9A-Za-z])")
 _MOBILE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?(1[3-9]\d{9})(?!\d)")
@@ -61,7 +61,7 @@ LABELS = {
 
 def detect(cell: str) -> str | None:
     """The kind of personal data found in ``cell``, or None."""
-    if _CANDIDATE.search(cell) is None:
+    if CANDIDATE.search(cell) is None:
         return None
     for match in _RESIDENT_ID.finditer(cell):
         if resident_id_valid(match.group(1)):

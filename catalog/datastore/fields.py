@@ -39,6 +39,9 @@ class Field:
     type: FieldType
     sensitivity: Sensitivity
     column: str  # c0, c1, ...: never derived from user text
+    # Every value prints in CSV as the database prints it (no quoting, no formula escape, no
+    # extra float digits): the in-database export may skip its per-cell work. Set at ingest.
+    csv_plain: bool = False
 
     def as_json(self) -> dict[str, str]:
         return {"id": self.id, "type": self.type.value, "sensitivity": self.sensitivity.value}
@@ -50,16 +53,36 @@ class Field:
             type=FieldType(data["type"]),
             sensitivity=Sensitivity(data["sensitivity"]),
             column=data["column"],
+            csv_plain=bool(data.get("csv_plain", False)),
         )
 
-    def stored(self) -> dict[str, str]:
-        return {**self.as_json(), "column": self.column}
+    def stored(self) -> dict[str, Any]:
+        out: dict[str, Any] = {**self.as_json(), "column": self.column}
+        if self.csv_plain:
+            out["csv_plain"] = True
+        return out
 
 
-INTEGER_RE = re.compile(r"[+-]?\d{1,18}")
-DECIMAL_RE = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
-DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
-DATETIME_RE = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?")
+# ASCII digits only: the database parses the same text (COPY on PostgreSQL), and it reads
+# neither full-width nor other scripts' digits as numbers; such columns stay text.
+_INTEGER = r"[+-]?\d{1,18}"
+_DECIMAL = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+_DATE = r"\d{4}-\d{2}-\d{2}"
+_DATETIME = r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)?"
+INTEGER_RE = re.compile(_INTEGER, re.ASCII)
+DECIMAL_RE = re.compile(_DECIMAL, re.ASCII)
+DATE_RE = re.compile(_DATE, re.ASCII)
+DATETIME_RE = re.compile(_DATETIME, re.ASCII)
+# The same shapes for many values at once, one per line: a batch of a column in one match.
+_MANY = {
+    kind: re.compile(f"{one}(?:\n{one})*", re.ASCII)
+    for kind, one in (
+        ("integer", _INTEGER),
+        ("decimal", _DECIMAL),
+        ("date", _DATE),
+        ("datetime", _DATETIME),
+    )
+}
 TRUE_WORDS = frozenset({"true", "yes", "是", "t", "y"})
 FALSE_WORDS = frozenset({"false", "no", "否", "f", "n"})
 BOOLEAN_WORDS = TRUE_WORDS | FALSE_WORDS
@@ -101,9 +124,7 @@ def fits(kind: FieldType, value: str) -> bool:
     if kind is FieldType.DATE:
         return DATE_RE.fullmatch(value) is not None and _valid_date(value)
     if kind is FieldType.DATETIME:
-        return (
-            DATETIME_RE.fullmatch(value) is not None or DATE_RE.fullmatch(value) is not None
-        ) and _valid_datetime(value)
+        return DATETIME_RE.fullmatch(value) is not None and _valid_datetime(value)
     return True
 
 
@@ -134,6 +155,34 @@ class TypeGuesser:
         while not fits(kind, value):
             kind = _WIDER[kind]
         self.kind = kind
+
+    def see_many(self, values: list[str]) -> None:
+        """``see`` for each of ``values`` (non-empty cells), mostly in a few C-level calls."""
+        if not values or self.kind is FieldType.TEXT:
+            return
+        if self.kind is None:
+            self.see(values[0])
+        kind = self.kind
+        if kind is FieldType.TEXT or self._all_fit(kind, values):
+            return
+        for value in values:
+            self.see(value)
+
+    @staticmethod
+    def _all_fit(kind: FieldType, values: list[str]) -> bool:
+        if kind is FieldType.BOOLEAN:
+            return {v.lower() for v in set(values)} <= BOOLEAN_WORDS
+        joined = "\n".join(values)
+        # A value holding a line break would fake two lines: then it is checked on its own.
+        if joined.count("\n") != len(values) - 1:
+            return False
+        if _MANY[kind.value].fullmatch(joined) is None:
+            return False
+        if kind is FieldType.DATE:
+            return all(_valid_date(v) for v in set(values))
+        if kind is FieldType.DATETIME:
+            return all(_valid_datetime(v) for v in set(values))
+        return True
 
     @property
     def result(self) -> FieldType:

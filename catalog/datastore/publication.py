@@ -31,6 +31,8 @@ def personal_data_problems(session: Session, dataset_id: uuid.UUID) -> list[str]
                     f"resource {name!r}: column {f['id']!r} is marked {f['sensitivity']}"
                 )
         for hit in findings:
+            if "dismissed" in hit:
+                continue  # reviewed by the publisher: not personal data
             problems.append(
                 f"资源 {name!r} 第 {hit['line']} 行的列 {hit['field']!r} 含{hit['label']} / "
                 f"resource {name!r}: column {hit['field']!r}, row {hit['line']} "

@@ -90,6 +90,22 @@ class OutputField:
 
 
 @dataclass(frozen=True, slots=True)
+class RowPlan:
+    """A row query's checked parts, for exporters that write their own SELECT around them.
+
+    ``where`` already holds the access decision's row filter; ``masked`` the fields whose
+    values must never be selected; ``fields`` only fields the decision lets the caller read.
+    """
+
+    table: Table
+    fields: list[Field]
+    masked: frozenset[str]
+    where: list[ColumnElement[bool]]
+    order_by: list[Any]
+    default_order: bool  # ordered by the row id alone
+
+
+@dataclass(frozen=True, slots=True)
 class BuiltQuery:
     select: Select[Any]  # with the page's limit and offset
     unpaged: Select[Any]  # the whole result (exports, total)
@@ -97,6 +113,7 @@ class BuiltQuery:
     keyset: bool  # paged by row id (default order): the cursor is the last row id
     labels: list[str]  # the result's column labels, in the order of ``fields``
     raw_values: bool = False  # CSV-ready cells (see QueryBuilder)
+    plan: RowPlan | None = None  # None for aggregates and distinct queries
 
 
 def _unknown(name: str, where: str) -> ValidationFailed:
@@ -288,6 +305,16 @@ class QueryBuilder:
                 paged = paged.offset(query.offset)
         else:
             paged = unpaged.limit(query.limit).offset(query.offset)
+        plan = None
+        if not query.distinct:
+            plan = RowPlan(
+                table=self.table,
+                fields=chosen,
+                masked=frozenset(f.id for f in chosen if f.id in decision.masked),
+                where=where,
+                order_by=order_by,
+                default_order=keyset,
+            )
         return BuiltQuery(
             select=paged,
             unpaged=unpaged,
@@ -295,6 +322,7 @@ class QueryBuilder:
             keyset=keyset,
             labels=[f.column for f in chosen],
             raw_values=self.raw_values,
+            plan=plan,
         )
 
     def _aggregate(self, query: RecordQuery, where: list[ColumnElement[bool]]) -> BuiltQuery:

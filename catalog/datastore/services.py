@@ -14,8 +14,15 @@ import orjson
 from sqlalchemy.orm import Session, object_session
 
 from catalog.datastore.access import AccessDecision
+from catalog.datastore.export import csv_header, export_csv, plain_columns
 from catalog.datastore.fields import Field, FieldType, Sensitivity
-from catalog.datastore.ingest import build_fields, create_and_load, scan
+from catalog.datastore.ingest import (
+    build_fields,
+    create_and_load,
+    create_indexes,
+    index_columns,
+    scan,
+)
 from catalog.datastore.models import BadRowPolicy, DatastoreTable, IngestState
 from catalog.datastore.query import BuiltQuery, QueryBuilder, RecordQuery, count_of
 from catalog.datastore.sources import Format, IngestRefused, RowSource, source_format
@@ -23,6 +30,7 @@ from catalog.datastore.tables import data_table, table_name
 from catalog.filestore import FileStore
 from catalog.models import Dataset, OpenLevel, Resource
 from catalog.services import DATASTORE_INGEST_TOPIC
+from core.clock import utcnow
 from core.errors import NotFound, PermissionDenied, ShuduError, ValidationFailed
 from core.identity.principal import Principal
 
@@ -132,13 +140,23 @@ class DatastoreService:
         name = table_name(resource.id, generation)
         connection = self.session.connection()
         loaded = create_and_load(connection, name, source, fields)
+        create_indexes(connection, name, fields, index_columns(found, fields))
+        fields = plain_columns(connection, data_table(name, fields), fields)
         old = meta.table_name
         meta.table_name = name
         meta.generation = generation
         meta.fields = [f.stored() for f in fields]
         meta.row_count = loaded
         meta.report = {**report, "rows_loaded": loaded}
-        meta.findings = found.findings
+        dismissed = {
+            (f["field"], f["kind"]): f["dismissed"] for f in meta.findings if "dismissed" in f
+        }
+        meta.findings = [
+            {**f, "dismissed": dismissed[(f["field"], f["kind"])]}
+            if (f["field"], f["kind"]) in dismissed
+            else f
+            for f in found.findings
+        ]
         meta.state = IngestState.LOADED
         meta.error = None
         self.session.flush()
@@ -205,6 +223,33 @@ class DatastoreService:
         ]
         self.session.flush()
 
+    def dismiss_finding(
+        self, resource_id: uuid.UUID, field_id: str, kind: str, reason: str, principal: Principal
+    ) -> DatastoreTable:
+        """Record that a detector's hit is a reviewed false positive, so it no longer blocks
+        publication. Who, when and why stay on the finding (and survive a reload of the same
+        column, as sensitivities do)."""
+        meta = self.table_of(resource_id)
+        if meta is None:
+            raise NotFound("This resource has no loaded table")
+        if not reason.strip():
+            raise ValidationFailed("Say why this is not personal data", {"reason": ["required"]})
+        findings = [dict(f) for f in meta.findings]
+        hit = next((f for f in findings if f["field"] == field_id and f["kind"] == kind), None)
+        if hit is None:
+            raise ValidationFailed(
+                f"No {kind!r} finding on field {field_id!r}",
+                {"field": [f"findings: {[(f['field'], f['kind']) for f in findings]}"]},
+            )
+        hit["dismissed"] = {
+            "by": principal.email or str(principal.user_id),
+            "at": utcnow().isoformat(),
+            "reason": reason.strip(),
+        }
+        meta.findings = findings  # a new list: the JSON column sees the change
+        self.session.flush()
+        return meta
+
     # -- queries ----------------------------------------------------------------------------
 
     def build(
@@ -246,8 +291,16 @@ class DatastoreService:
             "next_key": next_key,
         }
 
-    def stream(self, built: BuiltQuery, fmt: str) -> Iterator[bytes]:
-        """The whole result, encoded, a batch at a time (a server-side cursor on PostgreSQL)."""
+    def stream(self, built: BuiltQuery, fmt: str, *, in_database: bool = True) -> Iterator[bytes]:
+        """The whole result, encoded, a batch at a time (a server-side cursor on PostgreSQL).
+
+        A CSV export of rows is written by the database itself (``export``); aggregates,
+        distinct rows and ``in_database=False`` go row by row through Python's csv module.
+        """
+        if fmt == "csv" and in_database and built.plan is not None:
+            yield csv_header([f.id for f in built.fields])
+            yield from export_csv(self.session.connection(), built.plan)
+            return
         result = self.session.execute(
             built.unpaged, execution_options={"yield_per": EXPORT_BATCH, "stream_results": True}
         )

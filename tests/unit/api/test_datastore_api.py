@@ -253,6 +253,40 @@ def test_detected_personal_data_blocks_publication(
     assert "row 3" in message
 
 
+def test_publisher_dismisses_a_false_positive_and_publication_proceeds(
+    client: TestClient, world: dict[str, Any]
+) -> None:
+    # An 11-digit product code that looks like a mobile number.
+    rid = world["add"](world["dataset"], "名称,编码\n螺丝,13800000000\n螺母,21\n".encode())
+    url = f"/api/v1/resources/{rid}/findings/dismiss"
+    publish = f"/api/v1/datasets/{world['dataset']}/publish"
+    assert client.post(publish, headers=world["writer"]).status_code == 422
+    dismissal = {
+        "field": "编码",
+        "kind": "mobile",
+        "reason": "产品编码，不是手机号 / a product code",
+    }
+    assert client.post(url, json=dismissal).status_code in (401, 403, 404)
+    for bad in (
+        {**dismissal, "field": "名称"},  # no finding there
+        {**dismissal, "kind": "email"},
+        {**dismissal, "reason": ""},
+        {**dismissal, "kind": "anything"},
+    ):
+        assert client.post(url, json=bad, headers=world["writer"]).status_code == 422, bad
+    ok = client.post(url, json=dismissal, headers=world["writer"])
+    assert ok.status_code == 200
+    (finding,) = ok.json()["datastore"]["findings"]
+    assert finding["line"] == 2
+    assert finding["dismissed"]["reason"] == dismissal["reason"]
+    assert finding["dismissed"]["by"]
+    assert finding["dismissed"]["at"]
+    # A reload of the same file keeps the review.
+    again = client.post(f"/api/v1/resources/{rid}/ingest", json={}, headers=world["writer"])
+    assert again.json()["datastore"]["findings"][0]["dismissed"] == finding["dismissed"]
+    assert client.post(publish, headers=world["writer"]).status_code == 200
+
+
 def test_openapi_documents_the_data_api(client: TestClient, world: dict[str, Any]) -> None:
     document = client.get("/api/v1/openapi.json").json()
     validate(document)

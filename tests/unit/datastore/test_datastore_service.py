@@ -349,3 +349,31 @@ def test_demo_tables_are_loaded_and_the_outbox_does_not_reload_them(
     assert all(m is not None and m.state is IngestState.LOADED and m.row_count > 0 for m in loaded)
     assert ingest_pending(sessions, files) >= 4  # the upload events settle without a reload
     assert all(m is not None and m.generation == 1 for m in loaded)
+
+
+def test_values_the_database_reads_differently_still_load(
+    session: Session, files: FileStore, world: dict[str, Any]
+) -> None:
+    """PostgreSQL refuses 1e400 as a float8 literal (Python reads infinity): the COPY of text
+    cells falls back to Python values, in the same load."""
+    data = "名称,数值,是否\n甲,1e400,是\n乙,2.5,否\n"
+    resource = upload(session, files, world["dataset"], world["publisher"], data.encode())
+    meta = load(session, files, resource)
+    assert meta.state is IngestState.LOADED
+    assert meta.row_count == 2
+    records = DatastoreService(session).records(
+        resource.id, RecordQuery(sort=["数值"]), AccessDecision.full()
+    )["records"]
+    assert [(r["名称"], r["数值"], r["是否"]) for r in records] == [
+        ("乙", 2.5, False),
+        ("甲", float("inf"), True),
+    ]
+
+
+def test_filterable_columns_are_indexed_at_ingest(session: Session, world: dict[str, Any]) -> None:
+    meta = world["meta"]
+    indexes = inspect(session.connection()).get_indexes(meta.table_name)
+    indexed = {tuple(i["column_names"]) for i in indexes}
+    columns = {f["id"]: f["column"] for f in meta.fields}
+    # Every column but the boolean (三甲): text, integer, date and decimal alike.
+    assert indexed == {(columns[n],) for n in ("区", "名称", "床位", "开业", "评分")}

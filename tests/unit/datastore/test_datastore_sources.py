@@ -179,6 +179,32 @@ def test_type_guesser_widens() -> None:
     assert guess("2024-01-31T08:00:00+08:00") is FieldType.TEXT  # offsets stay text
     assert guess() is FieldType.TEXT
     assert guess("99999999999999999999") is FieldType.DECIMAL  # wider than 64 bits
+    assert guess("１２", "3") is FieldType.TEXT  # full-width digits are not read as numbers
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["1", "-2", "+30", "007"],
+        ["1", "2.5", ".5", "1e3", "3."],
+        ["1", "x"],
+        ["2024-01-31", "2024-02-29"],
+        ["2024-01-31", "2024-02-01 08:30:00", "2024-02-01T08:30:00.25"],
+        ["2024-01-31", "2023-02-29"],
+        ["是", "否", "TRUE", "n"],
+        ["是", "maybe"],
+        ["1", "2\n3"],  # a line break inside a cell does not make two values
+        ["2024-01-01", "2024-01-01\n2024-01-02"],
+        ["１２", "3"],
+    ],
+)
+def test_batched_guessing_agrees_with_one_value_at_a_time(values: list[str]) -> None:
+    one, many = TypeGuesser(), TypeGuesser()
+    for v in values:
+        one.see(v)
+    many.see_many(values[:1])
+    many.see_many(values[1:])
+    assert many.result is one.result
 
 
 def test_scan_reports_ragged_rows_with_line_numbers(tmp_path: Path) -> None:
@@ -188,6 +214,20 @@ def test_scan_reports_ragged_rows_with_line_numbers(tmp_path: Path) -> None:
     assert found.bad_row_count == 2
     assert [b["line"] for b in found.bad_rows] == [3, 4]
     assert found.types == [FieldType.INTEGER] * 3
+
+
+def test_scan_in_batches_finds_the_first_hit_per_column(tmp_path: Path) -> None:
+    rows = [f"{i},站点{i},{'x' * 20}" for i in range(1, 1200)]
+    rows[700] = "701,联系 13812345678,x"
+    rows[900] = "901,a@example.org,x"
+    rows[1100] = "1101,站点,13912345678 或 b@example.org"
+    data = "编号,名称,备注\n" + "\n".join(rows) + "\n"
+    found = scan(RowSource(_write(tmp_path, data.encode()), "csv"))
+    assert found.rows == 1199
+    assert [(f["field"], f["line"], f["kind"]) for f in found.findings] == [
+        ("名称", 702, "mobile"),
+        ("备注", 1102, "email"),
+    ]
 
 
 # -- detectors ---------------------------------------------------------------------------------
