@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import Response
@@ -632,8 +633,6 @@ def _sent(params: Params, field_name: str) -> bool:
 
 
 def _model(model: Any, fields: dict[str, Any]) -> Any:
-    from pydantic import ValidationError
-
     try:
         return model.model_validate(fields)
     except ValidationError as exc:
