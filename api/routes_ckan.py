@@ -181,6 +181,8 @@ async def _params(request: Request, act: Action) -> tuple[Params, Any]:
     if content_type == "multipart/form-data":
         if not act.multipart:
             raise BadRequest("Only resource_create and resource_patch take multipart uploads")
+        # Refuse a caller who may not write before reading a possibly large body.
+        await in_transaction(request, _require_writer)
         state = app_state(request)
         upload = await receive_upload(
             request, state.files, limit=state.settings.max_upload_bytes, file_field="upload"
@@ -193,6 +195,13 @@ async def _params(request: Request, act: Action) -> tuple[Params, Any]:
     if not isinstance(body, dict):
         raise BadRequest("JSON Error: the body must be a JSON object of parameters")
     return body, None
+
+
+def _require_writer(_: Session, principal: Principal) -> None:
+    if not principal.is_authenticated:
+        raise NotAuthenticated("Send an API token in the Authorization header to upload")
+    if not principal.can_write:
+        raise PermissionDenied("This API token is read-only; create one with write access")
 
 
 async def endpoint(request: Request) -> Response:
@@ -287,6 +296,15 @@ async def status_show(request: Request, params: Params) -> Any:
         "locale_default": "zh_Hans_CN",
         "extensions": ["shudu", "datastore", "dcat"],
     }
+
+
+@action("help_show")
+async def help_show(request: Request, params: Params) -> Any:
+    name = _text(params, "name", required=True)
+    act = ACTIONS.get(name)
+    if act is None:
+        raise NotFound(f"Action not found: {name}")
+    return (act.run.__doc__ or f"{name}: see CKAN's Action API reference").strip()
 
 
 @action("package_list")

@@ -388,3 +388,16 @@ def test_organization_create_is_for_admins(client: TestClient, world: dict[str, 
         409,
         "Validation Error",
     )
+
+
+def test_uploads_need_a_writer_before_the_body_is_read(
+    client: TestClient, world: dict[str, Any]
+) -> None:
+    refused = client.post(
+        "/api/action/resource_create",
+        data={"package_id": "metro-lines"},
+        files={"upload": ("x.csv", b"a,b\n1,2\n", "text/csv")},
+        headers={"Authorization": world["reader"]},
+    )
+    failed(refused, 403, "Authorization Error")
+    assert ok(client.get("/api/action/help_show", params={"name": "package_search"}))
