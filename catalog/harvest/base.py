@@ -183,6 +183,10 @@ class Harvester(ABC):
             self.report.status = "failed"
             self.report.message = f"The source stopped answering usefully: {exc}"
             log.warning("harvest %s failed: %s", self.source.name, exc)
+        except Exception as exc:  # a bug must not leave the run "running" forever
+            log.exception("harvest %s stopped on an unexpected error", self.source.name)
+            self.report.status = "failed"
+            self.report.message = f"Stopped on an unexpected error ({type(exc).__name__}); logged"
         self._finish(run_id)
         return self.report
 
@@ -225,6 +229,10 @@ class Harvester(ABC):
                 first = next(iter(exc.details.items()))
                 reason = f"{exc.message} ({first[0]}: {first[1]})"
             self.report.fail(remote.name or remote.remote_id, reason)
+            return "failed"
+        except Exception as exc:  # one odd dataset must not stop the others
+            log.exception("harvest %s: dataset %s", self.source.name, remote.remote_id)
+            self.report.fail(remote.name or remote.remote_id, f"unexpected {type(exc).__name__}")
             return "failed"
         setattr(self.report, outcome, getattr(self.report, outcome) + 1)
         return outcome

@@ -48,3 +48,10 @@ def test_extras_as_list_or_dict_and_field_names() -> None:
     assert ckan_field("license") == "license_id"
     assert ckan_field("contact_point.email") == "maintainer_email"
     assert ckan_field("title.zh") == "title"
+
+
+def test_odd_shapes_are_read_not_crashed_on() -> None:
+    fields = dataset_fields({"title": "T", "tags": 5, "groups": {"a": 1}, "extras": 7}, "o")
+    assert fields["keywords"] == []
+    assert fields["themes"] == []
+    assert dataset_fields({"tags": "a, b"}, "o")["keywords"] == ["a", "b"]
