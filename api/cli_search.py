@@ -52,7 +52,8 @@ def worker() -> None:
     """Drain the search outbox, sign audit checkpoints and run due harvests until stopped.
 
     For scaled deployments: set SHUDU_SEARCH_WORKER=external on the web processes and run
-    one or more workers (indexing is idempotent, so two workers are safe).
+    one or more workers (indexing is idempotent, and a due harvest is claimed by one worker
+    only, so two workers are safe).
     """
     settings = _settings()
 

@@ -15,7 +15,9 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -41,6 +43,7 @@ from catalog.packages import MAX_ROWS, PackageQuery, PackageService, SearchQuery
 from catalog.schemas import ResourceCreate, ResourceUpdate
 from catalog.services import DatasetService
 from core import jsonutil
+from core.db import transaction
 from core.errors import (
     BadRequest,
     Conflict,
@@ -180,6 +183,8 @@ async def _params(request: Request, act: Action) -> tuple[Params, Any]:
     if content_type == "multipart/form-data":
         if not act.multipart:
             raise BadRequest("Only resource_create and resource_patch take multipart uploads")
+        # Refuse a caller who may not write before reading a possibly large body.
+        await in_transaction(request, _require_writer)
         state = app_state(request)
         upload = await receive_upload(
             request, state.files, limit=state.settings.max_upload_bytes, file_field="upload"
@@ -192,6 +197,13 @@ async def _params(request: Request, act: Action) -> tuple[Params, Any]:
     if not isinstance(body, dict):
         raise BadRequest("JSON Error: the body must be a JSON object of parameters")
     return body, None
+
+
+def _require_writer(_: Session, principal: Principal) -> None:
+    if not principal.is_authenticated:
+        raise NotAuthenticated("Send an API token in the Authorization header to upload")
+    if not principal.can_write:
+        raise PermissionDenied("This API token is read-only; create one with write access")
 
 
 async def endpoint(request: Request) -> Response:
@@ -237,11 +249,16 @@ async def endpoint(request: Request) -> Response:
 
 
 async def _forget(request: Request, sha256: str) -> None:
-    def work(session: Session, _: Principal) -> None:
-        if not DatasetService(session, Principal.anonymous()).blob_referenced(sha256):
-            app_state(request).files.path(sha256).unlink(missing_ok=True)
+    """Remove a just-stored file that no resource ended up referring to."""
+    state = app_state(request)
 
-    await in_transaction(request, work)
+    def work() -> None:
+        # Not as the caller: whatever went wrong with their credentials, the file goes.
+        with transaction(state.sessions) as session:
+            if not DatasetService(session, Principal.anonymous()).blob_referenced(sha256):
+                state.files.path(sha256).unlink(missing_ok=True)
+
+    await run_in_threadpool(work)
 
 
 async def _index(request: Request) -> Response:
@@ -286,6 +303,15 @@ async def status_show(request: Request, params: Params) -> Any:
         "locale_default": "zh_Hans_CN",
         "extensions": ["shudu", "datastore", "dcat"],
     }
+
+
+@action("help_show")
+async def help_show(request: Request, params: Params) -> Any:
+    name = _text(params, "name", required=True)
+    act = ACTIONS.get(name)
+    if act is None:
+        raise NotFound(f"Action not found: {name}")
+    return (act.run.__doc__ or f"{name}: see CKAN's Action API reference").strip()
 
 
 @action("package_list")
@@ -632,8 +658,6 @@ def _sent(params: Params, field_name: str) -> bool:
 
 
 def _model(model: Any, fields: dict[str, Any]) -> Any:
-    from pydantic import ValidationError
-
     try:
         return model.model_validate(fields)
     except ValidationError as exc:

@@ -62,7 +62,7 @@ class FakeCkan(BaseAdapter):
             response.headers["Location"] = str(request.url)
             return response
         if action == "package_list":
-            return _ok(request, sorted(p["name"] for p in self.packages))
+            return _ok(request, sorted(p["name"] for p in self.packages if "name" in p))
         if action == "package_search":
             return _ok(request, self.search(params))
         return _response(request, 400, b'{"success": false, "error": {"__type": "Bad Request"}}')

@@ -247,8 +247,10 @@ def _names(items: Any) -> list[str]:
     """Names from CKAN's [{"name": ...}] lists (plain strings are taken too)."""
     if isinstance(items, str):
         return [t.strip() for t in items.split(",") if t.strip()]
+    if not isinstance(items, list):
+        return []
     out = []
-    for item in items or []:
+    for item in items:
         if isinstance(item, Mapping) and isinstance(item.get("name"), str):
             out.append(item["name"])
         elif isinstance(item, str):

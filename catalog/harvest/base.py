@@ -136,6 +136,7 @@ class Harvester(ABC):
         self._last_request: float | None = None
         self.principal = harvester_principal(source)
         self.report = RunReport(source.name)
+        self._themes: set[str] | None = None
 
     # -- what backends implement -----------------------------------------------------------
 
@@ -151,8 +152,9 @@ class Harvester(ABC):
         """The remote ids the source still has, or None if it cannot say (no deletions)."""
         return None
 
-    def advance(self, remote: RemoteDataset) -> None:  # noqa: B027 (a hook; most sources need none)
-        """Called after each remote dataset is settled: a backend may move its resume point."""
+    def advance(self, session: Session, remote: RemoteDataset) -> None:  # noqa: B027 (a hook)
+        """Called as each remote dataset is settled, in the transaction that settles it (or its
+        own, when the dataset failed): a backend may move its resume point."""
 
     # -- politeness ------------------------------------------------------------------------
 
@@ -183,6 +185,10 @@ class Harvester(ABC):
             self.report.status = "failed"
             self.report.message = f"The source stopped answering usefully: {exc}"
             log.warning("harvest %s failed: %s", self.source.name, exc)
+        except Exception as exc:  # a bug must not leave the run "running" forever
+            log.exception("harvest %s stopped on an unexpected error", self.source.name)
+            self.report.status = "failed"
+            self.report.message = f"Stopped on an unexpected error ({type(exc).__name__}); logged"
         self._finish(run_id)
         return self.report
 
@@ -209,7 +215,9 @@ class Harvester(ABC):
                 outcome = self._take(run_id, remote)
                 if outcome in ("created", "updated"):
                     written += 1
-                self.advance(remote)
+                elif outcome == "failed":
+                    with transaction(self.sessions, write=True) as session:
+                        self.advance(session, remote)
         return True
 
     def _take(self, run_id: Any, remote: RemoteDataset) -> str:
@@ -219,12 +227,17 @@ class Harvester(ABC):
                 run = session.get(HarvestRun, run_id)
                 assert run is not None
                 setattr(run, outcome, getattr(run, outcome) + 1)
+                self.advance(session, remote)
         except ShuduError as exc:
             reason = exc.message
             if isinstance(exc.details, Mapping) and exc.details:
                 first = next(iter(exc.details.items()))
                 reason = f"{exc.message} ({first[0]}: {first[1]})"
             self.report.fail(remote.name or remote.remote_id, reason)
+            return "failed"
+        except Exception as exc:  # one odd dataset must not stop the others
+            log.exception("harvest %s: dataset %s", self.source.name, remote.remote_id)
+            self.report.fail(remote.name or remote.remote_id, f"unexpected {type(exc).__name__}")
             return "failed"
         setattr(self.report, outcome, getattr(self.report, outcome) + 1)
         return outcome
@@ -274,7 +287,9 @@ class Harvester(ABC):
         package.pop("owner_org", None)
         package.pop("organization", None)
         package.pop("private", None)
-        themes = set(session.scalars(select(Theme.code)))
+        if self._themes is None:  # read once a run
+            self._themes = set(session.scalars(select(Theme.code)))
+        themes = self._themes
         package["groups"] = [
             g
             for g in package.get("groups") or []

@@ -24,7 +24,6 @@ from catalog.harvest.base import (
     local_name,
 )
 from catalog.harvest.models import HarvestSource
-from core.db import transaction
 
 PAGE_ROWS = 100
 USER_AGENT = "shudu-harvester/0.1 (+CKAN and DCAT harvesting)"
@@ -105,15 +104,14 @@ class CkanHarvester(Harvester):
             raise FetchError("package_list answered without a list")
         return {str(n) for n in names}
 
-    def advance(self, remote: RemoteDataset) -> None:
+    def advance(self, session: Session, remote: RemoteDataset) -> None:
         if remote.modified is None:
             return
         mark = remote.modified.removesuffix("Z")[:26]
-        with transaction(self.sessions, write=True) as session:
-            source = session.get(HarvestSource, self.source.id)
-            assert source is not None
-            if source.harvested_until is None or mark > source.harvested_until:
-                source.harvested_until = mark
+        source = session.get(HarvestSource, self.source.id)
+        assert source is not None
+        if source.harvested_until is None or mark > source.harvested_until:
+            source.harvested_until = mark
 
 
 def _short(exc: Exception) -> str:

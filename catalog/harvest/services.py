@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from catalog.harvest.base import Harvester, RunReport, SourceConfig
+from catalog.harvest.ckan import CkanHarvester
+from catalog.harvest.dcat import DcatHarvester
 from catalog.harvest.models import SOURCE_KINDS, HarvestRun, HarvestSource
 from core.db import transaction
 from core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -126,9 +128,6 @@ def make_harvester(
 ) -> Harvester:
     """The harvester for a source's kind. ``network``: ``http`` (CKAN, a requests session)
     or ``transport`` (DCAT, an httpx transport), ``timeout``, ``sleep``."""
-    from catalog.harvest.ckan import CkanHarvester
-    from catalog.harvest.dcat import DcatHarvester
-
     if config.kind == "ckan":
         network.pop("transport", None)
         return CkanHarvester(config, sessions, **network)
@@ -143,8 +142,30 @@ def run_source(sessions: sessionmaker[Session], name: str, **network: Any) -> Ru
     return make_harvester(config, sessions, **network).harvest()
 
 
+def claim(sessions: sessionmaker[Session], name: str, now: datetime) -> bool:
+    """Take a due source for this worker: a compare-and-set on ``last_run_at``, so that two
+    workers polling at once never run the same source twice."""
+    with transaction(sessions, write=True) as session:
+        service = HarvestSourceService(session, Principal.operator())
+        if name not in service.due(now):
+            return False  # another worker ran it since we looked
+        seen = service.get(name).last_run_at
+        taken = session.execute(
+            update(HarvestSource)
+            .where(
+                HarvestSource.name == name,
+                HarvestSource.last_run_at.is_(None)
+                if seen is None
+                else HarvestSource.last_run_at == seen,
+            )
+            .values(last_run_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(getattr(taken, "rowcount", 0) == 1)
+
+
 def run_due(sessions: sessionmaker[Session], now: datetime, **network: Any) -> list[RunReport]:
-    """Run every source that is due; one source's failure never stops the others."""
+    """Run every source that is due and not taken by another worker, one after another."""
     with transaction(sessions) as session:
         names = HarvestSourceService(session, Principal.operator()).due(now)
-    return [run_source(sessions, name, **network) for name in names]
+    return [run_source(sessions, name, **network) for name in names if claim(sessions, name, now)]

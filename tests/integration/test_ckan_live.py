@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -20,7 +21,7 @@ import httpx
 import pytest
 from ckanapi import NotAuthorized, NotFound, RemoteCKAN, ValidationError
 
-from tests.live import Demo, run_server, shudu, wait_until
+from tests.live import SHUDU, Demo, run_server, shudu, wait_until
 
 pytestmark = [pytest.mark.database, pytest.mark.live]
 
@@ -285,3 +286,33 @@ def test_harvest_a_live_dcat_catalog_across_pages(
     public = set(RemoteCKAN(source.base).action.package_list())
     assert report["created"] == len(public)
     assert local_names(dcat_harvester) == public
+
+
+def test_shudu_worker_runs_due_harvests(
+    source: Demo, catalog: RemoteCKAN, dcat_harvester: Demo
+) -> None:
+    catalog.action.package_create(**_package("scheduled-only"))
+    shudu(
+        dcat_harvester.env,
+        "harvest", "add", "scheduled", "--type", "dcat", "--url", f"{source.base}/catalog.jsonld",
+        "--interval", "60", "--delay-ms", "0",
+    )  # fmt: skip
+    log = (Path(dcat_harvester.env["SHUDU_DATA_DIR"]) / "worker.log").open("wb")
+    worker = subprocess.Popen(
+        [*SHUDU, "worker"], env=dcat_harvester.env, stdout=log, stderr=subprocess.STDOUT
+    )
+    try:
+
+        def ran() -> bool:
+            sources = json.loads(shudu(dcat_harvester.env, "harvest", "list"))
+            scheduled = next(s for s in sources if s["name"] == "scheduled")
+            return (
+                scheduled["last_run"] is not None and scheduled["last_run"]["status"] != "running"
+            )
+
+        wait_until(ran, "the worker running the due harvest", seconds=120)
+    finally:
+        worker.send_signal(signal.SIGINT)
+        worker.wait(timeout=30)
+        log.close()
+    assert "scheduled-only" in local_names(dcat_harvester)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import pytest
@@ -388,3 +389,30 @@ def test_organization_create_is_for_admins(client: TestClient, world: dict[str, 
         409,
         "Validation Error",
     )
+
+
+def test_uploads_need_a_writer_before_the_body_is_read(
+    client: TestClient, world: dict[str, Any]
+) -> None:
+    refused = client.post(
+        "/api/action/resource_create",
+        data={"package_id": "metro-lines"},
+        files={"upload": ("x.csv", b"a,b\n1,2\n", "text/csv")},
+        headers={"Authorization": world["reader"]},
+    )
+    failed(refused, 403, "Authorization Error")
+    assert ok(client.get("/api/action/help_show", params={"name": "package_search"}))
+
+
+def test_a_refused_upload_leaves_no_file(
+    client: TestClient, world: dict[str, Any], files: FileStore
+) -> None:
+    content = b"ward,beds\nN1,12\n"
+    refused = client.post(
+        "/api/action/resource_create",
+        data={"package_id": "metro-lines"},  # not the outsider's organization
+        files={"upload": ("beds.csv", content, "text/csv")},
+        headers={"Authorization": world["outsider"]},
+    )
+    failed(refused, 403, "Authorization Error")
+    assert not files.exists(hashlib.sha256(content).hexdigest())

@@ -47,10 +47,12 @@ def test_first_run_creates_and_reports_each_failure(
     sessions: sessionmaker[Session], session: Session
 ) -> None:
     add_source(sessions)
-    report = run(sessions, FakeCkan(ckan_packages()))
+    unreadable = {"title": "no id, no name", "metadata_modified": "2024-03-05T00:00:00"}
+    report = run(sessions, FakeCkan([*ckan_packages(), unreadable]))
     assert report.status == "finished"
-    assert (report.created, report.updated, report.deleted, report.failed) == (2, 0, 0, 2)
+    assert (report.created, report.updated, report.deleted, report.failed) == (2, 0, 0, 3)
     reasons = {f["dataset"]: f["reason"] for f in report.failures}
+    assert "neither id nor name" in reasons["(unreadable record)"]
     assert "license" in reasons["water-levels"].lower()
     assert "email" in reasons["broken-contact"].lower()
 
@@ -67,8 +69,8 @@ def test_first_run_creates_and_reports_each_failure(
     assert [r.url for r in air.resources] == ["https://upstream.example.org/download/air-daily.csv"]
     assert found["noise-complaints"].title_zh == "噪声投诉"
     run_row = session.scalars(select(HarvestRun)).one()
-    assert (run_row.status, run_row.created, run_row.failed) == ("finished", 2, 2)
-    assert len(run_row.failures) == 2
+    assert (run_row.status, run_row.created, run_row.failed) == ("finished", 2, 3)
+    assert len(run_row.failures) == 3
 
 
 def test_incremental_updates_and_deletions(

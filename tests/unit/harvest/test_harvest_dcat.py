@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from catalog.harvest.services import HarvestSourceService, run_due, run_source
+from catalog.harvest.services import HarvestSourceService, claim, run_due, run_source
 from catalog.models import Dataset, DatasetState
 from core.clock import utcnow
 from core.db import transaction
@@ -196,3 +196,11 @@ def test_scheduler_runs_due_sources_only(sessions: sessionmaker[Session]) -> Non
     assert run_due(sessions, utcnow(), transport=transport) == []  # just ran
     later = run_due(sessions, utcnow() + timedelta(minutes=61), transport=transport, timeout=5)
     assert [r.source for r in later] == ["regional"]
+
+
+def test_a_due_source_is_claimed_by_one_worker_only(sessions: sessionmaker[Session]) -> None:
+    add_source(sessions, interval_minutes=60)
+    now = utcnow()
+    assert claim(sessions, "regional", now) is True
+    assert claim(sessions, "regional", now) is False  # the second worker finds it taken
+    assert claim(sessions, "regional", now + timedelta(minutes=61)) is True
