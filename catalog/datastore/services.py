@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, object_session
 
 from catalog.datastore.access import AccessDecision
 from catalog.datastore.export import csv_header, export_csv, plain_columns
+from catalog.datastore.fetch import link_filename
 from catalog.datastore.fields import Field, FieldType, Sensitivity
 from catalog.datastore.ingest import (
     build_fields,
@@ -27,7 +28,7 @@ from catalog.datastore.models import BadRowPolicy, DatastoreTable, IngestState
 from catalog.datastore.query import BuiltQuery, QueryBuilder, RecordQuery, count_of
 from catalog.datastore.sources import Format, IngestRefused, RowSource, source_format
 from catalog.datastore.tables import data_table, table_name
-from catalog.filestore import FileStore
+from catalog.filestore import FileStore, StoredBlob
 from catalog.models import Dataset, OpenLevel, Resource
 from catalog.services import DATASTORE_INGEST_TOPIC
 from core.clock import utcnow
@@ -39,9 +40,9 @@ EXPORT_BATCH = 5000
 
 
 def tabular_format(resource: Resource) -> Format | None:
-    if not resource.is_upload:
-        return None
-    return source_format(resource.filename, resource.media_type, resource.format)
+    if resource.is_upload:
+        return source_format(resource.filename, resource.media_type, resource.format)
+    return source_format(link_filename(resource.url), resource.media_type, resource.format)
 
 
 def decision_for(principal: Principal, dataset: Dataset) -> AccessDecision:
@@ -75,8 +76,11 @@ class DatastoreService:
         *,
         policy: BadRowPolicy | None = None,
         sheet: str | None = None,
+        fetched: StoredBlob | None = None,
     ) -> DatastoreTable:
         """Load the file into a new table and swap it in; a refusal is recorded and raised.
+
+        ``fetched``: the file a link resource's url gave (see ``fetch``), recorded in the report.
 
         The load runs in a savepoint: a refused file leaves the previous table (if any)
         serving and records why it was refused.
@@ -104,7 +108,8 @@ class DatastoreService:
         previous = [Field.from_json(f) for f in meta.fields]
         try:
             with self.session.begin_nested():
-                self._load(meta, resource, RowSource(path, fmt, sheet=sheet), previous)
+                source = RowSource(path, fmt, sheet=sheet)
+                self._load(meta, resource, source, previous, fetched)
         except ShuduError as exc:
             meta.state = IngestState.FAILED
             meta.error = exc.message
@@ -115,16 +120,27 @@ class DatastoreService:
         return meta
 
     def _load(
-        self, meta: DatastoreTable, resource: Resource, source: RowSource, previous: list[Field]
+        self,
+        meta: DatastoreTable,
+        resource: Resource,
+        source: RowSource,
+        previous: list[Field],
+        fetched: StoredBlob | None = None,
     ) -> None:
         found = scan(source)
         report: dict[str, Any] = {
-            "sha256": resource.sha256,
+            "sha256": fetched.sha256 if fetched is not None else resource.sha256,
             "format": source.format,
             "rows_read": found.rows + found.bad_row_count,
             "bad_row_count": found.bad_row_count,
             "bad_rows": found.bad_rows,
         }
+        if fetched is not None:
+            report["fetched"] = {
+                "url": resource.url,
+                "size": fetched.size,
+                "at": utcnow().isoformat(),
+            }
         if source.dialect is not None:
             report["encoding"] = source.dialect.encoding
             report["delimiter"] = source.dialect.delimiter
@@ -200,6 +216,23 @@ class DatastoreService:
             return self.ingest(resource, files.existing_path(resource.sha256))
         except ShuduError:
             return self.table_of(resource.id)
+
+    def ingest_link(
+        self,
+        resource: Resource,
+        files: FileStore,
+        fetched: StoredBlob | IngestRefused,
+        *,
+        policy: BadRowPolicy | None = None,
+        sheet: str | None = None,
+    ) -> DatastoreTable:
+        """Load what a link's url gave (fetched outside any transaction), or record why it
+        could not be fetched; raises the refusal either way."""
+        if isinstance(fetched, IngestRefused):
+            self.record_refusal(resource, fetched)
+            raise fetched
+        path = files.existing_path(fetched.sha256)
+        return self.ingest(resource, path, policy=policy, sheet=sheet, fetched=fetched)
 
     # -- schema -----------------------------------------------------------------------------
 
