@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from catalog.datastore.fetch import LinkFetcher
-from catalog.datastore.worker import ingest_pending
+from catalog.datastore.worker import index_pending, ingest_pending
 from catalog.filestore import FileStore
 from core.settings import Settings
 
@@ -44,6 +44,8 @@ async def _run(
         delay = POLL_SECONDS
         try:
             if await run_in_threadpool(ingest_pending, sessions, files, fetcher=fetcher):
+                delay = 0
+            if await run_in_threadpool(index_pending, sessions):
                 delay = 0
         except Exception as exc:  # the loop must survive anything; it logs and waits
             log.warning("loading uploaded tables failed (%s); retrying", exc)

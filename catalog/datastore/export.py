@@ -100,8 +100,8 @@ def _pg_cell(f: Field, column: Any, masked: bool) -> ColumnElement[Any]:
         return cast(column, Text())
     if kind is FieldType.DATETIME:
         # "2024-01-02 03:04:05.5" -> Python's isoformat "2024-01-02T03:04:05.500000".
-        text = func.replace(cast(column, Text()), _text(" "), _text("T"))
-        return sql_case((func.length(text) > 19, func.rpad(text, 26, _text("0"))), else_=text)
+        iso = func.replace(cast(column, Text()), _text(" "), _text("T"))
+        return sql_case((func.length(iso) > 19, func.rpad(iso, 26, _text("0"))), else_=iso)
     text_of = cast(column, Text())  # bigint, or float8 in the session's float format
     if kind is FieldType.DECIMAL:
         # Shortest round-trip digits (extra_float_digits = 1) like Python's repr, which also

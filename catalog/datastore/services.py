@@ -31,11 +31,13 @@ from catalog.datastore.tables import data_table, table_name
 from catalog.filestore import FileStore, StoredBlob
 from catalog.models import Dataset, OpenLevel, Resource
 from catalog.services import DATASTORE_INGEST_TOPIC
+from core import outbox
 from core.clock import utcnow
 from core.errors import NotFound, PermissionDenied, ShuduError, ValidationFailed
 from core.identity.principal import Principal
 
 INGEST_TOPIC = DATASTORE_INGEST_TOPIC
+INDEX_TOPIC = "datastore.index"
 EXPORT_BATCH = 5000
 
 
@@ -156,7 +158,6 @@ class DatastoreService:
         name = table_name(resource.id, generation)
         connection = self.session.connection()
         loaded = create_and_load(connection, name, source, fields)
-        create_indexes(connection, name, fields, index_columns(found, fields))
         fields = plain_columns(connection, data_table(name, fields), fields)
         old = meta.table_name
         meta.table_name = name
@@ -175,6 +176,14 @@ class DatastoreService:
         ]
         meta.state = IngestState.LOADED
         meta.error = None
+        # Indexes come after the swap, in a transaction of their own (``build_indexes`` from
+        # the outbox): the table is queryable as soon as it is loaded.
+        outbox.emit(
+            self.session,
+            INDEX_TOPIC,
+            str(resource.id),
+            {"table": name, "columns": index_columns(found, fields)},
+        )
         self.session.flush()
         if old is not None:
             data_table(old, []).drop(connection, checkfirst=True)
@@ -233,6 +242,15 @@ class DatastoreService:
             raise fetched
         path = files.existing_path(fetched.sha256)
         return self.ingest(resource, path, policy=policy, sheet=sheet, fetched=fetched)
+
+    def build_indexes(self, resource_id: uuid.UUID, table: str, columns: list[str]) -> bool:
+        """Index the columns of a loaded table, unless a reload replaced it meanwhile."""
+        meta = self.table_of(resource_id)
+        if meta is None or meta.table_name != table:
+            return False
+        fields = [Field.from_json(f) for f in meta.fields]
+        create_indexes(self.session.connection(), table, fields, columns)
+        return True
 
     # -- schema -----------------------------------------------------------------------------
 

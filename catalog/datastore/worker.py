@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from catalog.datastore.fetch import LinkFetcher
-from catalog.datastore.services import INGEST_TOPIC, DatastoreService
+from catalog.datastore.services import INDEX_TOPIC, INGEST_TOPIC, DatastoreService
 from catalog.datastore.sources import IngestRefused
 from catalog.filestore import FileStore, StoredBlob
 from catalog.models import Resource
@@ -65,6 +65,21 @@ def ingest_pending(
                     meta = service.ingest_stored(resource, files)
                     if meta is not None and meta.error:
                         log.info("resource %s not loaded: %s", key, meta.error)
+            session.execute(
+                update(OutboxEvent).where(OutboxEvent.id == event_id).values(processed_at=utcnow())
+            )
+    return len(events)
+
+
+def index_pending(sessions: sessionmaker[Session], *, limit: int = 20) -> int:
+    """Build the indexes of tables loaded since; each table in a transaction of its own."""
+    with transaction(sessions) as session:
+        events = [(e.id, e.key, e.payload) for e in outbox.pending(session, INDEX_TOPIC, limit)]
+    for event_id, key, payload in events:
+        with transaction(sessions, write=True) as session:
+            DatastoreService(session).build_indexes(
+                uuid.UUID(key), str(payload["table"]), list(payload["columns"])
+            )
             session.execute(
                 update(OutboxEvent).where(OutboxEvent.id == event_id).values(processed_at=utcnow())
             )
