@@ -19,7 +19,7 @@ from starlette.staticfiles import StaticFiles
 
 from api import pages, routes_ckan, routes_dcat, web
 from api.audit_runtime import start_audit
-from api.datastore_runtime import start_datastore
+from api.datastore_runtime import link_fetcher, start_datastore
 from api.http import JSONResponse, error_body, error_response
 from api.oauth import routes as oauth_routes
 from api.oauth.ratelimit import RateLimitMiddleware
@@ -133,7 +133,10 @@ def create_app(
         )
         # Uploaded tables are loaded from the outbox; tests load them explicitly.
         app.state.datastore = start_datastore(
-            factory, app.state.shudu.files, background=sessions is None
+            factory,
+            app.state.shudu.files,
+            background=sessions is None,
+            fetcher=link_fetcher(settings, app.state.shudu.files),
         )
         try:
             yield

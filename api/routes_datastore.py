@@ -9,10 +9,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from api.auth import resolve_principal
+from api.datastore_runtime import link_fetcher
 from api.http import JSONResponse, decode_cursor, encode_cursor, parse_model, read_json, read_model
 from api.licensed import licensed_records
 from api.registry import Param, Registry
@@ -23,6 +25,8 @@ from catalog.datastore.fields import Sensitivity
 from catalog.datastore.models import BadRowPolicy
 from catalog.datastore.query import RecordQuery
 from catalog.datastore.services import DatastoreService, decision_for, status_json
+from catalog.datastore.sources import IngestRefused
+from catalog.filestore import StoredBlob
 from catalog.services import DatasetService
 from core import jsonutil
 from core.db import transaction
@@ -211,7 +215,7 @@ class SchemaUpdate(BaseModel):
 @datastore_api.op(
     "POST",
     "/resources/{id}/ingest",
-    summary="Load (again) an uploaded table: bad-row policy reject or skip, XLSX sheet",
+    summary="Load (again) a table, uploaded or fetched from its link: bad-row policy, XLSX sheet",
     tag="data",
     access="write",
     params=(RESOURCE_ID,),
@@ -225,16 +229,37 @@ async def ingest(request: Request) -> Response:
     data = await read_model(request, IngestRequest)
     state = app_state(request)
 
+    def check(session: Session, principal: Principal) -> str | None:
+        catalog = DatasetService(session, principal)
+        resource = catalog.get_resource(resource_id)
+        catalog.check_can_edit(resource.dataset.name)
+        return None if resource.is_upload else resource.url
+
+    url = await in_transaction(request, check)
+    # A link is fetched before the loading transaction: the network holds no database lock.
+    fetched: StoredBlob | IngestRefused | None = None
+    if url is not None:
+        fetcher = link_fetcher(state.settings, state.files)
+        try:
+            fetched = await run_in_threadpool(fetcher.fetch, url)
+        except IngestRefused as exc:
+            fetched = exc
+
     def work(session: Session, principal: Principal) -> dict[str, Any]:
         catalog = DatasetService(session, principal)
         resource = catalog.get_resource(resource_id)
         catalog.check_can_edit(resource.dataset.name)
-        if resource.sha256 is None:
-            raise ValidationFailed("A link has no file to load", {"url": ["upload the file"]})
-        path = state.files.existing_path(resource.sha256)
-        meta = DatastoreService(session).ingest(
-            resource, path, policy=data.policy, sheet=data.sheet
-        )
+        service = DatastoreService(session)
+        if resource.is_upload:
+            assert resource.sha256 is not None
+            path = state.files.existing_path(resource.sha256)
+            meta = service.ingest(resource, path, policy=data.policy, sheet=data.sheet)
+        elif fetched is None:
+            raise ValidationFailed("This link has no url to load", {"url": ["missing"]})
+        else:
+            meta = service.ingest_link(
+                resource, state.files, fetched, policy=data.policy, sheet=data.sheet
+            )
         return status_json(meta)
 
     return JSONResponse(await in_transaction(request, work))

@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, func, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from catalog.datastore.fetch import link_filename
 from catalog.datastore.publication import drop_data_of, personal_data_problems
 from catalog.datastore.sources import source_format
 from catalog.filestore import StoredBlob
@@ -440,8 +441,10 @@ class DatasetService:
         dataset.modified = utcnow()
         self.session.flush()
         self._revise(dataset, "resource_added", {"resource": [None, str(resource.id)]})
-        if blob is not None and source_format(filename, media_type, fmt) is not None:
-            # Tabular uploads are loaded into the datastore from the outbox (catalog.datastore).
+        name_for_format = filename if blob is not None else link_filename(data.url)
+        if source_format(name_for_format, media_type, fmt) is not None:
+            # Tabular uploads (and links, fetched first) are loaded into the datastore from the
+            # outbox (catalog.datastore).
             outbox.emit(self.session, DATASTORE_INGEST_TOPIC, str(resource.id))
         return resource
 

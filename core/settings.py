@@ -42,6 +42,9 @@ class Settings:
     access_token_seconds: int = DEFAULT_ACCESS_TOKEN_SECONDS
     rate_limit_client: int = DEFAULT_RATE_LIMIT_CLIENT  # 0: no limit
     rate_limit_anonymous: int = DEFAULT_RATE_LIMIT_ANONYMOUS  # 0: no limit
+    # Linked tabular resources may point at loopback or private addresses (off: a link cannot
+    # make the server read its own network; on for a closed intranet, and in tests).
+    fetch_private_links: bool = False
 
     @property
     def files_dir(self) -> Path:
@@ -163,6 +166,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         if not raw.isdigit():
             raise ConfigError(f"{name} must be a whole number of requests a minute (0: no limit)")
         rate_limits[name] = int(raw)
+    raw_private = config("SHUDU_FETCH_PRIVATE_LINKS", default="false").lower()
+    if raw_private not in ("true", "false"):
+        raise ConfigError(f"SHUDU_FETCH_PRIVATE_LINKS must be true or false, got {raw_private!r}")
     return Settings(
         data_dir=data_dir,
         database_url=database_url,
@@ -176,4 +182,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         access_token_seconds=access_token_seconds,
         rate_limit_client=rate_limits["SHUDU_RATE_LIMIT_CLIENT"],
         rate_limit_anonymous=rate_limits["SHUDU_RATE_LIMIT_ANONYMOUS"],
+        fetch_private_links=raw_private == "true",
     )

@@ -62,7 +62,7 @@ def export_csv(connection: Connection, plan: RowPlan) -> Iterator[bytes]:
     """The rows of ``plan`` as CSV lines (no header), in blocks of bytes."""
     if connection.dialect.name == "postgresql":
         if plan.default_order:
-            return _by_id_ranges(connection, plan, _postgres_line(plan), CHUNK_ROWS)
+            return _postgres_ranges(connection, plan, CHUNK_ROWS)
         return _postgres(connection, plan)
     return _sqlite(connection, plan, CHUNK_ROWS)
 
@@ -72,6 +72,13 @@ def _text(value: Any) -> ColumnElement[str]:
 
 
 # -- PostgreSQL ------------------------------------------------------------------------------
+
+
+def _pg_settings(connection: Connection) -> None:
+    """How this transaction prints values: floats with the shortest digits that read back the
+    same (as Python's repr), dates and timestamps in ISO 8601."""
+    connection.exec_driver_sql("SET LOCAL extra_float_digits = 1")
+    connection.exec_driver_sql("SET LOCAL DateStyle = 'ISO, YMD'")
 
 
 def _pg_cell(f: Field, column: Any, masked: bool) -> ColumnElement[Any]:
@@ -87,15 +94,14 @@ def _pg_cell(f: Field, column: Any, masked: bool) -> ColumnElement[Any]:
         return sql_case((risky, _text("'") + text), else_=text)
     if kind is FieldType.BOOLEAN:
         return sql_case((column.is_(None), None), (column, _text("true")), else_=_text("false"))
+    # Dates and timestamps print in ISO (the session's DateStyle, see _pg_settings): cheaper
+    # than to_char, which parses its pattern for every cell.
     if kind is FieldType.DATE:
-        return func.to_char(column, _text("YYYY-MM-DD"))
+        return cast(column, Text())
     if kind is FieldType.DATETIME:
-        # Python's isoformat: microseconds only when there are some.
-        whole = column == func.date_trunc(_text("second"), column)
-        return sql_case(
-            (whole, func.to_char(column, _text('YYYY-MM-DD"T"HH24:MI:SS'))),
-            else_=func.to_char(column, _text('YYYY-MM-DD"T"HH24:MI:SS.US')),
-        )
+        # "2024-01-02 03:04:05.5" -> Python's isoformat "2024-01-02T03:04:05.500000".
+        iso = func.replace(cast(column, Text()), _text(" "), _text("T"))
+        return sql_case((func.length(iso) > 19, func.rpad(iso, 26, _text("0"))), else_=iso)
     text_of = cast(column, Text())  # bigint, or float8 in the session's float format
     if kind is FieldType.DECIMAL:
         # Shortest round-trip digits (extra_float_digits = 1) like Python's repr, which also
@@ -140,23 +146,70 @@ def _postgres_line(plan: RowPlan) -> ColumnElement[str]:
     return func.concat(*parts[:-1])  # concat, unlike ||, reads NULL as empty
 
 
-def _postgres(connection: Connection, plan: RowPlan) -> Iterator[bytes]:
-    """Any order: COPY of the cells (rows come one at a time, so this path is the slower)."""
+def _copy_statement(connection: Connection, statement: Any, options: str) -> Any:
+    """``COPY (statement) TO STDOUT WITH (options)``, its values rendered as literals.
+
+    COPY cannot take parameters, so psycopg binds them client-side: the same quoting its
+    ClientCursor uses for every query, never string formatting.
+    """
     import psycopg
     from psycopg import sql
 
-    cells = [_pg_cell(f, plan.table.c[f.column], f.id in plan.masked) for f in plan.fields]
-    statement = select(*cells).where(*plan.where).order_by(*plan.order_by)
     compiled = statement.compile(
         dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
     )
     raw: Any = connection.connection.driver_connection
-    # psycopg binds client-side here (the same quoting its ClientCursor uses for every query),
-    # because COPY cannot take parameters.
     rendered = psycopg.ClientCursor(raw).mogrify(str(compiled), compiled.params)
-    copy_sql = sql.SQL("COPY ({}) TO STDOUT WITH (FORMAT csv)").format(sql.SQL(rendered))
+    return sql.SQL("COPY ({}) TO STDOUT WITH ({})").format(sql.SQL(rendered), sql.SQL(options))
+
+
+# One column, never needing a delimiter; every value quoted with a byte no CSV line holds
+# unescaped, so a value is \x01 ... \x01 with any \x01 inside doubled.
+_BLOCK_OPTIONS = "FORMAT csv, DELIMITER E'\\x02', QUOTE E'\\x01', FORCE_QUOTE *"
+
+
+def _postgres_ranges(connection: Connection, plan: RowPlan, chunk_rows: int) -> Iterator[bytes]:
+    """In row-id order: one value per range of ids, each range's lines joined by the server
+    (``string_agg`` over an index range scan), all ranges in one streamed COPY, so the
+    server computes the next ranges while Python sends the last one, and Python handles
+    one value per range, not per row."""
+    from sqlalchemy.dialects.postgresql import aggregate_order_by
+
+    row_id = plan.table.c[ROW_ID]
+    last = connection.execute(select(func.max(row_id))).scalar()
+    if last is None:
+        return
+    start = (
+        func.generate_series(0, last - 1, chunk_rows).table_valued("low").render_derived("ranges")
+    )
+    block = (
+        select(func.string_agg(_postgres_line(plan), aggregate_order_by(_text(CRLF), row_id)))
+        .where(*plan.where, row_id > start.c.low, row_id <= start.c.low + chunk_rows)
+        .scalar_subquery()
+    )
+    # No ORDER BY: generate_series yields in order, and a sort would wait for every block.
+    statement = select(block).select_from(start)
+    copy_sql = _copy_statement(connection, statement, _BLOCK_OPTIONS)
+    _pg_settings(connection)
+    raw: Any = connection.connection.driver_connection
+    with raw.cursor() as cursor, cursor.copy(copy_sql) as copy:
+        for row in copy:
+            if len(row) < 3:
+                continue  # NULL: no row of this range matched
+            data = bytes(row[1:-2])  # the quotes and the newline
+            if b"\x01" in data:
+                data = data.replace(b"\x01\x01", b"\x01")
+            yield data + b"\r\n"
+
+
+def _postgres(connection: Connection, plan: RowPlan) -> Iterator[bytes]:
+    """Any order: COPY of the cells (rows come one at a time, so this path is the slower)."""
+    cells = [_pg_cell(f, plan.table.c[f.column], f.id in plan.masked) for f in plan.fields]
+    statement = select(*cells).where(*plan.where).order_by(*plan.order_by)
+    copy_sql = _copy_statement(connection, statement, "FORMAT csv")
+    raw: Any = connection.connection.driver_connection
     single = len(cells) == 1
-    connection.exec_driver_sql("SET LOCAL extra_float_digits = 1")
+    _pg_settings(connection)
     with raw.cursor() as cursor, cursor.copy(copy_sql) as copy:
         block: list[bytes] = []
         # libpq hands COPY data over one row at a time (PQgetCopyData), each ending in "\n";
@@ -312,34 +365,23 @@ def _sqlite(connection: Connection, plan: RowPlan, chunk_rows: int) -> Iterator[
 def _by_id_ranges(
     connection: Connection, plan: RowPlan, line: ColumnElement[str], chunk_rows: int
 ) -> Iterator[bytes]:
-    """In row-id order, one range of ids at a time, each range's lines joined by the database
-    (an index range scan), so Python handles one string per range. The ranges run in the
-    caller's one transaction, which also keeps the table from being dropped under it."""
+    """SQLite, in row-id order: one range of ids at a time, its lines joined by the database
+    (a rowid range scan), so Python handles one string per range. The ranges run in the
+    caller's one transaction: one snapshot."""
     row_id = plan.table.c[ROW_ID]
     last = connection.execute(select(func.max(row_id))).scalar()
     if last is None:
         return
-    if connection.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import aggregate_order_by
-
-        joined: Any = func.string_agg(line, aggregate_order_by(_text(CRLF), row_id))
-        connection.exec_driver_sql("SET LOCAL extra_float_digits = 1")
-    else:
-        joined = None
     low = 0
     while low < last:
         high = low + chunk_rows
-        if joined is not None:
-            statement = select(joined).where(*plan.where, row_id > low, row_id <= high)
-        else:
-            part = (
-                select(line.label("line"))
-                .where(*plan.where, row_id > low, row_id <= high)
-                .order_by(row_id)
-                .subquery()
-            )
-            statement = select(func.group_concat(part.c.line, _text(CRLF)))
-        block = connection.execute(statement).scalar()
+        part = (
+            select(line.label("line"))
+            .where(*plan.where, row_id > low, row_id <= high)
+            .order_by(row_id)
+            .subquery()
+        )
+        block = connection.execute(select(func.group_concat(part.c.line, _text(CRLF)))).scalar()
         if block:
             yield (block + CRLF).encode("utf-8")
         low = high

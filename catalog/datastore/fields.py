@@ -161,8 +161,8 @@ class TypeGuesser:
         if not values or self.kind is FieldType.TEXT:
             return
         if self.kind is None:
-            self.see(values[0])
-        kind = self.kind
+            self.see(values[0])  # the first guess, from the first value
+        kind = self.result  # narrowing above does not know see() changed self.kind
         if kind is FieldType.TEXT or self._all_fit(kind, values):
             return
         for value in values:

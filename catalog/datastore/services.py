@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, object_session
 
 from catalog.datastore.access import AccessDecision
 from catalog.datastore.export import csv_header, export_csv, plain_columns
+from catalog.datastore.fetch import link_filename
 from catalog.datastore.fields import Field, FieldType, Sensitivity
 from catalog.datastore.ingest import (
     build_fields,
@@ -27,21 +28,23 @@ from catalog.datastore.models import BadRowPolicy, DatastoreTable, IngestState
 from catalog.datastore.query import BuiltQuery, QueryBuilder, RecordQuery, count_of
 from catalog.datastore.sources import Format, IngestRefused, RowSource, source_format
 from catalog.datastore.tables import data_table, table_name
-from catalog.filestore import FileStore
+from catalog.filestore import FileStore, StoredBlob
 from catalog.models import Dataset, OpenLevel, Resource
 from catalog.services import DATASTORE_INGEST_TOPIC
+from core import outbox
 from core.clock import utcnow
 from core.errors import NotFound, PermissionDenied, ShuduError, ValidationFailed
 from core.identity.principal import Principal
 
 INGEST_TOPIC = DATASTORE_INGEST_TOPIC
+INDEX_TOPIC = "datastore.index"
 EXPORT_BATCH = 5000
 
 
 def tabular_format(resource: Resource) -> Format | None:
-    if not resource.is_upload:
-        return None
-    return source_format(resource.filename, resource.media_type, resource.format)
+    if resource.is_upload:
+        return source_format(resource.filename, resource.media_type, resource.format)
+    return source_format(link_filename(resource.url), resource.media_type, resource.format)
 
 
 def decision_for(principal: Principal, dataset: Dataset) -> AccessDecision:
@@ -75,8 +78,11 @@ class DatastoreService:
         *,
         policy: BadRowPolicy | None = None,
         sheet: str | None = None,
+        fetched: StoredBlob | None = None,
     ) -> DatastoreTable:
         """Load the file into a new table and swap it in; a refusal is recorded and raised.
+
+        ``fetched``: the file a link resource's url gave (see ``fetch``), recorded in the report.
 
         The load runs in a savepoint: a refused file leaves the previous table (if any)
         serving and records why it was refused.
@@ -104,7 +110,8 @@ class DatastoreService:
         previous = [Field.from_json(f) for f in meta.fields]
         try:
             with self.session.begin_nested():
-                self._load(meta, resource, RowSource(path, fmt, sheet=sheet), previous)
+                source = RowSource(path, fmt, sheet=sheet)
+                self._load(meta, resource, source, previous, fetched)
         except ShuduError as exc:
             meta.state = IngestState.FAILED
             meta.error = exc.message
@@ -115,16 +122,27 @@ class DatastoreService:
         return meta
 
     def _load(
-        self, meta: DatastoreTable, resource: Resource, source: RowSource, previous: list[Field]
+        self,
+        meta: DatastoreTable,
+        resource: Resource,
+        source: RowSource,
+        previous: list[Field],
+        fetched: StoredBlob | None = None,
     ) -> None:
         found = scan(source)
         report: dict[str, Any] = {
-            "sha256": resource.sha256,
+            "sha256": fetched.sha256 if fetched is not None else resource.sha256,
             "format": source.format,
             "rows_read": found.rows + found.bad_row_count,
             "bad_row_count": found.bad_row_count,
             "bad_rows": found.bad_rows,
         }
+        if fetched is not None:
+            report["fetched"] = {
+                "url": resource.url,
+                "size": fetched.size,
+                "at": utcnow().isoformat(),
+            }
         if source.dialect is not None:
             report["encoding"] = source.dialect.encoding
             report["delimiter"] = source.dialect.delimiter
@@ -140,7 +158,6 @@ class DatastoreService:
         name = table_name(resource.id, generation)
         connection = self.session.connection()
         loaded = create_and_load(connection, name, source, fields)
-        create_indexes(connection, name, fields, index_columns(found, fields))
         fields = plain_columns(connection, data_table(name, fields), fields)
         old = meta.table_name
         meta.table_name = name
@@ -159,6 +176,14 @@ class DatastoreService:
         ]
         meta.state = IngestState.LOADED
         meta.error = None
+        # Indexes come after the swap, in a transaction of their own (``build_indexes`` from
+        # the outbox): the table is queryable as soon as it is loaded.
+        outbox.emit(
+            self.session,
+            INDEX_TOPIC,
+            str(resource.id),
+            {"table": name, "columns": index_columns(found, fields)},
+        )
         self.session.flush()
         if old is not None:
             data_table(old, []).drop(connection, checkfirst=True)
@@ -200,6 +225,32 @@ class DatastoreService:
             return self.ingest(resource, files.existing_path(resource.sha256))
         except ShuduError:
             return self.table_of(resource.id)
+
+    def ingest_link(
+        self,
+        resource: Resource,
+        files: FileStore,
+        fetched: StoredBlob | IngestRefused,
+        *,
+        policy: BadRowPolicy | None = None,
+        sheet: str | None = None,
+    ) -> DatastoreTable:
+        """Load what a link's url gave (fetched outside any transaction), or record why it
+        could not be fetched; raises the refusal either way."""
+        if isinstance(fetched, IngestRefused):
+            self.record_refusal(resource, fetched)
+            raise fetched
+        path = files.existing_path(fetched.sha256)
+        return self.ingest(resource, path, policy=policy, sheet=sheet, fetched=fetched)
+
+    def build_indexes(self, resource_id: uuid.UUID, table: str, columns: list[str]) -> bool:
+        """Index the columns of a loaded table, unless a reload replaced it meanwhile."""
+        meta = self.table_of(resource_id)
+        if meta is None or meta.table_name != table:
+            return False
+        fields = [Field.from_json(f) for f in meta.fields]
+        create_indexes(self.session.connection(), table, fields, columns)
+        return True
 
     # -- schema -----------------------------------------------------------------------------
 

@@ -287,6 +287,22 @@ def test_publisher_dismisses_a_false_positive_and_publication_proceeds(
     assert client.post(publish, headers=world["writer"]).status_code == 200
 
 
+def test_a_link_to_the_servers_own_network_is_refused_clearly(
+    client: TestClient, world: dict[str, Any], sessions: sessionmaker[Session], files: FileStore
+) -> None:
+    """Fail closed: by default a link may not point at loopback or private addresses."""
+    created = client.post(
+        f"/api/v1/datasets/{world['dataset']}/resources",
+        json={"url": "http://127.0.0.1:9/table.csv", "format": "CSV"},
+        headers=world["writer"],
+    )
+    assert created.status_code == 201, created.text
+    rid = created.json()["id"]
+    refused = client.post(f"/api/v1/resources/{rid}/ingest", json={}, headers=world["writer"])
+    assert refused.status_code == 422
+    assert "127.0.0.1 is not a public address" in refused.json()["error"]["message"]
+
+
 def test_openapi_documents_the_data_api(client: TestClient, world: dict[str, Any]) -> None:
     document = client.get("/api/v1/openapi.json").json()
     validate(document)

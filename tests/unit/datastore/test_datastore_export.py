@@ -146,3 +146,18 @@ def test_plain_columns_skip_the_cell_work_and_stay_identical(
         fast = b"".join(service.stream(built, "csv"))
         assert fast == b"".join(service.stream(built, "csv", in_database=False))
     assert fast.decode("utf-8") == '\ufeff名称\r\n东方医院\r\n瑞金医院\r\n中山医院\r\n""\r\n'
+
+
+def test_control_characters_survive_the_block_quoting(session: Session, files: FileStore) -> None:
+    """PostgreSQL's blocks are quoted with \\x01 (doubled inside): cells holding it come back."""
+    dept = make_org(session, OrgKind.DEPARTMENT)
+    publisher = make_member(session, dept, Role.PUBLISHER)
+    dataset = make_dataset(session, dept, publisher, state="draft")
+    data = "名称,备注\n甲\x01乙,\x01\x01\n丙,\x02,\n"
+    resource = upload(session, files, dataset, publisher, data.encode("utf-8"))
+    load(session, files, resource)
+    service = DatastoreService(session)
+    built = service.build(resource.id, RecordQuery(), AccessDecision.full(), raw_values=True)
+    fast = b"".join(service.stream(built, "csv"))
+    assert fast == b"".join(service.stream(built, "csv", in_database=False))
+    assert "甲\x01乙,\x01\x01\r\n".encode() in fast

@@ -19,7 +19,7 @@ from catalog.datastore.models import BadRowPolicy, IngestState
 from catalog.datastore.query import RecordQuery
 from catalog.datastore.services import DatastoreService, csv_safe
 from catalog.datastore.sources import RowSource
-from catalog.datastore.worker import ingest_pending
+from catalog.datastore.worker import index_pending, ingest_pending
 from catalog.demo import build_demo_catalog
 from catalog.demo_loader import load_demo
 from catalog.filestore import FileStore
@@ -370,10 +370,30 @@ def test_values_the_database_reads_differently_still_load(
     ]
 
 
-def test_filterable_columns_are_indexed_at_ingest(session: Session, world: dict[str, Any]) -> None:
+def test_filterable_columns_are_indexed_after_the_load(
+    session: Session, sessions: sessionmaker[Session], world: dict[str, Any]
+) -> None:
     meta = world["meta"]
-    indexes = inspect(session.connection()).get_indexes(meta.table_name)
-    indexed = {tuple(i["column_names"]) for i in indexes}
+    session.commit()
+
+    def indexed() -> set[tuple[str, ...]]:
+        indexes = inspect(session.connection()).get_indexes(meta.table_name)
+        return {tuple(i["column_names"]) for i in indexes}
+
+    assert indexed() == set()  # queryable at once; the indexes follow from the outbox
+    assert index_pending(sessions) >= 1
     columns = {f["id"]: f["column"] for f in meta.fields}
     # Every column but the boolean (三甲): text, integer, date and decimal alike.
-    assert indexed == {(columns[n],) for n in ("区", "名称", "床位", "开业", "评分")}
+    assert indexed() == {(columns[n],) for n in ("区", "名称", "床位", "开业", "评分")}
+    assert index_pending(sessions) == 0
+
+
+def test_indexes_of_a_replaced_table_are_not_built(
+    session: Session, sessions: sessionmaker[Session], files: FileStore, world: dict[str, Any]
+) -> None:
+    old = world["meta"].table_name
+    meta = load(session, files, world["resource"])  # reloaded before the worker came by
+    session.commit()
+    assert index_pending(sessions) == 2
+    assert old not in inspect(session.connection()).get_table_names()
+    assert len(inspect(session.connection()).get_indexes(meta.table_name)) == 5
