@@ -209,8 +209,10 @@ def main() -> None:
             if time.monotonic() > deadline or server.poll() is not None:
                 raise SystemExit("the server did not start; see " + str(data_dir / "server.log"))
             time.sleep(0.1)
+        postgres = env.get("SHUDU_DATABASE_URL", "").startswith("postgresql")
+        database = "PostgreSQL" if postgres else "SQLite"
         print(
-            f"server: uvicorn, {args.workers} process(es), SQLite;"
+            f"server: uvicorn, {args.workers} process(es), {database};"
             f" {os.cpu_count()} CPUs on this machine, shared with the load generator"
         )
 
