@@ -249,4 +249,5 @@ async def delete_client(request: Request) -> Response:
         OAuthClientService(session).delete(_writer(principal), client_id)
 
     await in_transaction(request, work)
+    request.app.state.oauth.server.clients.forget(client_id)
     return Response(status_code=204)

@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select
+from sqlalchemy import bindparam, delete, func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from core import ledger
@@ -80,7 +80,9 @@ def record_later(
 
 
 def pending_count(session: Session) -> int:
-    return len(list(session.scalars(select(OutboxEvent.id).where(OutboxEvent.topic == TOPIC))))
+    """How many entries wait to be appended."""
+    count = select(func.count()).select_from(OutboxEvent).where(OutboxEvent.topic == TOPIC)
+    return int(session.scalar(count) or 0)
 
 
 def drain(sessions: sessionmaker[Session], *, limit: int = BATCH) -> int:

@@ -114,6 +114,8 @@ async def clients_page(request: Request) -> Response:
         context = await in_transaction(request, work)
     except ShuduError as exc:
         return error_page(request, exc.status_code, exc.message)
+    if form is not None and form.get("action") == "delete":
+        request.app.state.oauth.server.clients.forget(form.get("client_id", ""))
     return render(
         request,
         "account_clients.html",

@@ -19,7 +19,6 @@ from api.oauth.tokens import InvalidAccessToken
 from api.registry import SCOPE_KEY
 from core.errors import PermissionDenied
 from core.identity.models import Organization, OrgKind, Role, User
-from core.identity.oauth import OAuthClientService
 from core.identity.principal import OrgRole, Principal
 
 WRITE_SCOPES = frozenset({"catalog:write", "exchange:apply", "exchange:manage", "admin"})
@@ -49,7 +48,7 @@ def principal_from_access_token(request: Request, session: Session, token: str) 
         raise InsufficientScope(
             f"The access token lacks the scope {required!r}", {"required_scope": required}
         )
-    client = OAuthClientService(session).lookup(str(claims["client_id"]))
+    client = server.clients.get(session, str(claims["client_id"]))
     if client is None:
         raise InvalidAccessToken("The client of this access token no longer exists")
     server.usage.count_call(client.client_id)

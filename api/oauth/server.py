@@ -48,7 +48,13 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import Headers
 
 from api.oauth.keys import ALGORITHM, KeyRing
-from api.oauth.tokens import AccessTokenVerifier, DenyList, InvalidAccessToken, looks_like_jwt
+from api.oauth.tokens import (
+    AccessTokenVerifier,
+    ClientCache,
+    DenyList,
+    InvalidAccessToken,
+    looks_like_jwt,
+)
 from api.oauth.usage import UsageCounter
 from core import ledger, ledger_outbox
 from core.clock import utcnow
@@ -509,6 +515,7 @@ class ShuduAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
         self.lifetime = lifetime
         self.verifier = AccessTokenVerifier(keys, issuer=issuer, audience=audience)
         self.deny_list = DenyList()
+        self.clients = ClientCache()
         self.usage = UsageCounter()
         self.register_token_generator(
             "default", TokenGenerator(issuer, audience, keys, lifetime).generate

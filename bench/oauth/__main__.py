@@ -6,7 +6,10 @@ Starts ``shudu serve`` (uvicorn) on a fresh SQLite data dir, registers a client 
 ``shudu`` command, then measures:
 
 1. ``client_credentials`` tokens per second at ``--concurrency`` parallel HTTP clients (each
-   grant verifies the client secret, signs an ES256 JWT and appends a ledger entry);
+   grant verifies the client secret, signs an ES256 JWT and queues its ledger entry in the
+   outbox, in the grant's transaction), as a ratio of the harness ceiling measured in the same
+   run; then how long after the burst the ledger held every grant (the drainers append the
+   queued entries in batches);
 2. the added latency of a protected request: the same route (``GET /api/v1/themes``) called
    anonymously and with a bearer token, interleaved, sequentially, median and p90 of each;
 3. the protector alone in-process (signature, typ, alg, claims, deny-list, scope), which is
@@ -30,6 +33,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -132,6 +136,34 @@ def _in_process(data_dir: Path, token: str, base: str, n: int) -> tuple[float, f
     return elapsed, counting
 
 
+def _ledger_watch(data_dir: Path, base: str) -> Callable[[float], tuple[float, int]]:
+    """A function giving, after a burst that ended at ``since``, the seconds until no grant
+    waited in the outbox, and how many waited when first looked at (set up beforehand, so
+    that imports and connecting are not counted)."""
+    from core import ledger_outbox
+    from core.db import make_engine, make_session_factory, transaction
+    from core.settings import load_settings
+
+    settings = load_settings(
+        {**os.environ, "SHUDU_DATA_DIR": str(data_dir), "SHUDU_BASE_URL": base}
+    )
+    sessions = make_session_factory(make_engine(settings.database_url))
+
+    def caught_up(since: float) -> tuple[float, int]:
+        first = None
+        while True:
+            with transaction(sessions) as session:
+                waiting = ledger_outbox.pending_count(session)
+            first = waiting if first is None else first
+            if waiting == 0:
+                return time.perf_counter() - since, first
+            time.sleep(0.01)
+
+    with transaction(sessions) as session:
+        ledger_outbox.pending_count(session)  # connected and warm
+    return caught_up
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
@@ -177,18 +209,25 @@ def main() -> None:
             if time.monotonic() > deadline or server.poll() is not None:
                 raise SystemExit("the server did not start; see " + str(data_dir / "server.log"))
             time.sleep(0.1)
+        postgres = env.get("SHUDU_DATABASE_URL", "").startswith("postgresql")
+        database = "PostgreSQL" if postgres else "SQLite"
         print(
-            f"server: uvicorn, {args.workers} process(es), SQLite;"
+            f"server: uvicorn, {args.workers} process(es), {database};"
             f" {os.cpu_count()} CPUs on this machine, shared with the load generator"
         )
 
         top, _ = _tokens_per_second(base, creds, args.seconds / 2, args.concurrency, ceiling=True)
         print(f"harness ceiling      {top:10,.0f} requests/s  (GET /.well-known/jwks.json)")
+        caught_up = _ledger_watch(data_dir, base)
         rate, errors = _tokens_per_second(base, creds, args.seconds, args.concurrency)
+        burst_ended = time.perf_counter()
         print(
             f"client_credentials   {rate:10,.0f} tokens/s"
-            f"  ({args.concurrency} clients, {args.seconds:.0f} s, {errors} errors)"
+            f"  ({args.concurrency} clients, {args.seconds:.0f} s, {errors} errors;"
+            f" {rate / top:.2f} of the ceiling)"
         )
+        lag, queued = caught_up(burst_ended)
+        print(f"ledger caught up     {lag:10.2f} s after the burst ({queued} entries queued then)")
 
         token = httpx.post(
             f"{base}/oauth/token", data={"grant_type": "client_credentials"}, auth=creds

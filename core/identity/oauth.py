@@ -77,7 +77,11 @@ USAGE_DAYS = 30
 
 
 def hash_secret(secret: str) -> str:
-    # Secrets carry 256 bits of randomness, so a plain SHA-256 is enough (no slow hash needed).
+    # Not a password hash, on purpose. Slow hashes (argon2, bcrypt) exist to make guessing a
+    # low-entropy password from its hash expensive; a client secret is 256 random bits we
+    # generated (secrets.token_urlsafe(32)), so even a leaked hash cannot be reversed by
+    # guessing, and a fast SHA-256 loses nothing. An argon2 check on every token request would
+    # cost tens of milliseconds of CPU — more than everything else a grant does together.
     return hashlib.sha256(secret.encode()).hexdigest()
 
 

@@ -46,6 +46,10 @@ def test_a_regulator_sees_every_grant_within_moments(live: Demo) -> None:
           "--role", "regulator")  # fmt: skip
     token = shudu(live.env, "token", "create", "regulator@example.org").strip().splitlines()[-1]
     regulator = {"Authorization": f"Bearer {token}"}
+    # First use before the grants: a personal token records its last use (a write) at most
+    # once a minute, and on SQLite that write can collide with a concurrent commit (a
+    # separate, known issue of personal tokens, not of the ledger).
+    assert httpx.get(f"{live.base}/api/v1/audit/entries", headers=regulator).status_code == 200
     client_id, secret = _client(live.env)
     jtis = set()
     for _ in range(5):
@@ -102,6 +106,9 @@ def test_kill_9_during_a_burst_of_grants_loses_none_that_was_granted(tmp_path: P
     client_id, secret = _client(env)
     log = tmp_path / "server.log"
     server = _start(env, port, log)
+    headers = {"Authorization": f"Bearer {admin}"}
+    # First use now (see the regulator test): the export after the restart then writes nothing.
+    assert httpx.get(f"{base}/api/v1/audit/entries", headers=headers).status_code == 200
 
     granted: list[str] = []
     lock = threading.Lock()
@@ -137,7 +144,6 @@ def test_kill_9_during_a_burst_of_grants_loses_none_that_was_granted(tmp_path: P
 
     server = _start(env, port, log)
     try:
-        headers = {"Authorization": f"Bearer {admin}"}
 
         def recorded() -> set[str]:
             export = httpx.get(f"{base}/api/v1/audit/export", headers=headers, timeout=60)

@@ -230,3 +230,20 @@ def test_clients_page_registers_a_private_key_jwt_client(
         },
     )
     assert token.status_code == 200, token.text
+
+
+def test_a_deleted_client_token_is_refused_at_once_even_after_use(
+    client: TestClient, people: dict[str, Any]
+) -> None:
+    body = _register(client, people["writer"]).json()
+    creds = (body["client_id"], body["client_secret"])
+    token = client.post(
+        "/oauth/token", data={"grant_type": "client_credentials"}, auth=creds
+    ).json()["access_token"]
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/themes", headers=bearer).status_code == 200  # now cached
+    gone = client.delete(f"/api/v1/oauth/clients/{creds[0]}", headers=people["writer"])
+    assert gone.status_code == 204
+    refused = client.get("/api/v1/themes", headers=bearer)
+    assert refused.status_code == 401
+    assert "no longer exists" in refused.json()["error"]["message"]
