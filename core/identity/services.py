@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from core import ledger
@@ -33,6 +34,8 @@ from core.identity.passwords import (
     verify_password,
 )
 from core.identity.principal import Principal
+
+log = logging.getLogger("shudu.identity")
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,98}[a-z0-9]$")
@@ -292,5 +295,24 @@ class TokenService:
             raise NotAuthenticated("The account of this token is disabled")
         # Recording last use at minute granularity keeps hot tokens from writing every request.
         if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
-            token.last_used_at = now
+            self._record_use(token.id, now)
         return Principal.for_user(token.user, can_write=token.can_write, via="token")
+
+    def _record_use(self, token_id: uuid.UUID, now: datetime) -> None:
+        """Best effort: last use is a hint for the owner, never a reason to fail a request.
+
+        A read request's SQLite transaction may not upgrade to a writer once another process
+        committed after it began (SQLITE_BUSY_SNAPSHOT); the savepoint lets the request go on
+        as a reader, and the next use a minute later records it instead.
+        """
+        stale = now - timedelta(minutes=1)
+        try:
+            with self.session.begin_nested():
+                self.session.execute(
+                    update(ApiToken)
+                    .where(ApiToken.id == token_id)
+                    .where(or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < stale))
+                    .values(last_used_at=now)
+                )
+        except OperationalError as exc:
+            log.debug("API token last use not recorded (%s)", type(exc).__name__)

@@ -82,7 +82,7 @@ class CheckpointService:
         root = ledger.root_at(self.session, head.size)
         if root != head.root:
             raise LedgerCorrupt(f"The stored tree of size {head.size} does not match its head")
-        if last is not None:
+        if last is not None and last.size > 0:  # every tree extends the empty one
             old_root = self._signed_root(last)
             proof = ledger.consistency_proof(self.session, last.size, head.size)
             try:

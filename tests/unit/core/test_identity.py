@@ -1,11 +1,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.clock import utcnow
+from core.db import make_engine, make_session_factory, transaction
 from core.errors import Conflict, NotAuthenticated, ValidationFailed
 from core.identity.models import ApiToken, OrgKind, Role
 from core.identity.services import OrganizationService, TokenService, UserService
@@ -97,3 +100,29 @@ def test_outbox_prune_keeps_pending_and_recent_events(session: Session) -> None:
     assert outbox.prune(session) == 1
     left = {e.key for e in session.query(OutboxEvent).filter(OutboxEvent.topic == "t")}
     assert left == {"pending", "recent"}
+
+
+def test_a_reader_behind_a_newer_commit_still_authenticates(tmp_path: Path) -> None:
+    """SQLite refuses to upgrade a read transaction whose snapshot is stale; recording the
+    token's last use must not turn that into a failed request (it used to be a 500)."""
+    from api.migrations import upgrade
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'stale.db'}")
+    upgrade(engine)
+    factory = make_session_factory(engine)
+    try:
+        with transaction(factory, write=True) as setup:
+            user = make_user(setup)
+            secret = TokenService(setup).create(user, days=1).secret
+        with transaction(factory) as reader:
+            reader.execute(select(ApiToken.id)).all()  # the read snapshot starts here
+            with transaction(factory, write=True) as other:
+                make_user(other, email="other@example.org")
+            principal = TokenService(reader).authenticate(secret)
+            assert principal.user_id == user.id
+        with transaction(factory) as later:  # a later request records the use
+            TokenService(later).authenticate(secret)
+        with transaction(factory) as check:
+            assert check.scalars(select(ApiToken.last_used_at)).one() is not None
+    finally:
+        engine.dispose()

@@ -116,6 +116,18 @@ def empty(session: Session) -> Session:
     return session
 
 
+def test_a_checkpoint_of_the_empty_tree_is_extended(empty: Session) -> None:
+    service = CheckpointService(empty, SIGNER)
+    first = service.create()
+    assert first is not None
+    assert first.size == 0
+    ledger.append(empty, "the first entry")
+    second = service.create()
+    assert second is not None
+    assert second.size == 1
+    assert second.root == ledger.head(empty).root
+
+
 def test_checkpointer_refuses_a_rewritten_tree(empty: Session) -> None:
     session = empty
     service = CheckpointService(session, SIGNER)
