@@ -29,6 +29,7 @@ from exchange.obligations import ObligationService
 from exchange.schemas import (
     ApplicationCreate,
     Decision,
+    DeletionCertificateCreate,
     EntitlementChange,
     OfferCreate,
     ProductCreate,
@@ -159,6 +160,14 @@ def _act(session: Session, principal: Principal, form: dict[str, str]) -> str:
         )
         ObligationService(session, principal).submit_report(entitlement_id, report)
         return "reported"
+    if action == "certify":
+        entitlement_id = parse_id(form.get("entitlement_id", ""), "entitlement")
+        certificate = parse_model(
+            DeletionCertificateCreate,
+            {k: form.get(k, "") for k in ("statement", "method", "deleted_at")},
+        )
+        ObligationService(session, principal).certify_deletion(entitlement_id, certificate)
+        return "certified"
     raise ValidationFailed("Unknown action", {"action": ["not a form action"]})
 
 

@@ -18,7 +18,7 @@ from core.clock import utcnow
 from core.errors import NotFound, PermissionDenied, ValidationFailed
 from core.identity.oauth_models import OAuthClient
 from core.identity.principal import Principal
-from exchange import roles
+from exchange import roles, terms
 from exchange.models import (
     Agreement,
     Entitlement,
@@ -85,6 +85,9 @@ class EntitlementService:
             updated_at=now,
             clients=[EntitlementClient(client_id=c) for c in application.client_ids],
         )
+        interval = terms.report_interval_days(agreement.policy, now)
+        if interval is not None:
+            entitlement.report_every_days = interval
         self.session.add(entitlement)
         self.session.flush()
         self._record(

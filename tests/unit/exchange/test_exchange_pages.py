@@ -154,6 +154,25 @@ def test_apply_review_accept_and_suspend_through_the_pages(
     )  # fmt: skip
     assert suspended.status_code == 303
     assert "suspended" in client.get("/exchange").text
+    revoked = client.post(
+        "/exchange",
+        data={"csrf_token": csrf, "action": "change", "change": "revoke", "reason": "End",
+              "entitlement_id": entitlement.group(1)},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert revoked.status_code == 303
+
+    # The enterprise certifies that it deleted the data.
+    csrf = _login(client, world.member)
+    assert 'value="certify"' in client.get("/exchange").text
+    certified = client.post(
+        "/exchange",
+        data={"csrf_token": csrf, "action": "certify", "entitlement_id": entitlement.group(1),
+              "statement": "All copies deleted", "method": "Secure erase",
+              "deleted_at": "2026-11-23T10:00:00+08:00"},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert certified.status_code == 303, certified.text
 
 
 def test_search_hits_of_products_carry_the_badge(
