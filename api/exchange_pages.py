@@ -90,6 +90,14 @@ def _dashboard(session: Session, principal: Principal, lang: str) -> dict[str, A
         if is_reviewer
         else [],
         "entitlements": visible,
+        "org_clients": [
+            (c.client_id, c.name)
+            for c in session.scalars(
+                select(OAuthClient).where(
+                    OAuthClient.organization_id.in_(roles.enterprise_org_ids(principal))
+                )
+            )
+        ],
         "statements": metering.visible(),
         "reasons": REJECTION_REASONS,
         "lang_code": lang,
@@ -160,6 +168,15 @@ def _act(session: Session, principal: Principal, form: dict[str, str]) -> str:
         )
         ObligationService(session, principal).submit_report(entitlement_id, report)
         return "reported"
+    if action == "clients":
+        entitlement_id = parse_id(form.get("entitlement_id", ""), "entitlement")
+        chosen = [
+            key.removeprefix("client:")
+            for key, v in form.items()
+            if key.startswith("client:") and v == "on"
+        ]
+        EntitlementService(session, principal).set_clients(entitlement_id, chosen)
+        return "clients"
     if action == "certify":
         entitlement_id = parse_id(form.get("entitlement_id", ""), "entitlement")
         certificate = parse_model(

@@ -155,6 +155,8 @@ class EntitlementService:
         if entitlement.organization_id not in roles.enterprise_org_ids(self.principal):
             raise PermissionDenied("Only the licensed enterprise designates its clients")
         wanted = sorted(set(client_ids))
+        if not wanted:
+            raise ValidationFailed("Designate at least one client", {"client_ids": ["one or more"]})
         owned = set(
             self.session.scalars(
                 select(OAuthClient.client_id).where(
@@ -169,7 +171,10 @@ class EntitlementService:
                 "Designate your organization's own OAuth clients",
                 {"client_ids": [f"{c} is not a client of this organization" for c in missing]},
             )
-        entitlement.clients = [EntitlementClient(client_id=c) for c in wanted]
+        # Change only what changes: re-adding a kept row would collide with its own delete.
+        entitlement.clients = [c for c in entitlement.clients if c.client_id in wanted]
+        kept = {c.client_id for c in entitlement.clients}
+        entitlement.clients += [EntitlementClient(client_id=c) for c in wanted if c not in kept]
         entitlement.updated_at = utcnow()
         self.session.flush()
         self._record(entitlement, "clients", {"clients": wanted})

@@ -136,7 +136,20 @@ def test_apply_review_accept_and_suspend_through_the_pages(
     dashboard = client.get("/exchange").text
     assert "active" in dashboard
     entitlement = re.search(r'name="entitlement_id" value="([^"]+)"', dashboard)
-    assert entitlement is not None  # the report form
+    assert entitlement is not None  # the clients and report forms
+    csrf = _csrf(dashboard)
+    designated = client.post(
+        "/exchange",
+        data={"csrf_token": csrf, "action": "clients", "entitlement_id": entitlement.group(1),
+              f"client:{world.client_id}": "on"},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert designated.status_code == 303, designated.text
+    none = client.post(
+        "/exchange",
+        data={"csrf_token": csrf, "action": "clients", "entitlement_id": entitlement.group(1)},
+    )  # fmt: skip
+    assert none.status_code == 422  # at least one client
 
     # The reviewer suspends it, with a reason.
     csrf = _login(client, world.reviewer)
