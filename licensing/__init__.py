@@ -16,7 +16,9 @@ Evaluation
     ``evaluate(policy | json, Request) -> Allow | Deny``; ``Request``, ``Usage``, ``Quota``,
     ``FailedTerm``; ``to_access_decision(allow) -> AccessDecision``;
     ``named_fields(RecordQuery) -> (fields, filter_fields)``; ``CALLS_PER_DAY``,
-    ``ROWS_PER_MONTH`` (quota keys). ``Deny.quota_exceeded`` → answer 429, else 403.
+    ``ROWS_PER_MONTH`` (quota keys). ``Deny.quota_exceeded`` → answer 429, else 403;
+    ``Allow.as_json()`` / ``Deny.as_json()`` for ledger entries and error details;
+    ``Allow.max_rows`` (rows/month left), ``Allow.quota(key)``, ``Allow.duties``.
 Pricing
     ``parse_price_plan(json) -> PricePlan`` (raises ``PricePlanInvalid``),
     ``price(plan, MonthUsage) -> Statement``, ``describe_price_plan(plan, lang)``, ``PlanKind``.

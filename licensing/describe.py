@@ -16,8 +16,6 @@ from licensing.policy import Constraint, Policy, Rule, canonical_json
 from licensing.purposes import purpose_label
 from licensing.terms import Action, Duty, Operand, Operator
 
-LANGUAGES = ("zh", "en")
-
 ACTION_LABELS: dict[str, tuple[str, str]] = {
     Action.USE: ("以任何方式使用", "use in any way"),
     Action.READ: ("查询数据记录（含聚合查询）", "read records (including aggregate queries)"),
@@ -196,7 +194,8 @@ def describe_policy(policy: Policy, language: str) -> list[str]:
     """Every rule of the policy as a sentence: permissions, then prohibitions, then duties."""
     lines = [describe_rule(r, "permission", language) for r in policy.permission]
     lines += [describe_rule(r, "prohibition", language) for r in policy.prohibition]
-    lines += [describe_rule(r, "obligation", language) for r in policy.obligation]
+    duty = "义务：" if language == "zh" else "Duty: "
+    lines += [duty + describe_rule(r, "obligation", language) for r in policy.obligation]
     return lines
 
 

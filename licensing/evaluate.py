@@ -36,7 +36,6 @@ from licensing.describe import (
     describe_rule,
     format_value,
 )
-from licensing.durations import Duration
 from licensing.errors import PolicyInvalid
 from licensing.policy import Constraint, Policy, Rule, operand_value, parse_policy
 from licensing.purposes import purpose_label
@@ -110,6 +109,21 @@ class Allow:
     def quota(self, key: str) -> Quota | None:
         return next((q for q in self.quotas if q.key == key), None)
 
+    def as_json(self) -> dict[str, Any]:
+        """The obligations as recorded (ledger, logs): sorted, so equal decisions match."""
+        return {
+            "allowed": True,
+            "fields": sorted(self.fields) if self.fields is not None else None,
+            "row_filter": dict(self.row_filter),
+            "masked": sorted(self.masked),
+            "aggregate_min_group": self.aggregate_min_group,
+            "quotas": [
+                {"key": q.key, "limit": q.limit, "used": q.used, "remaining": q.remaining}
+                for q in self.quotas
+            ],
+            "permission": self.permission,
+        }
+
     @property
     def max_rows(self) -> int | None:
         """The most rows this request may return (rows/month remaining), None: unlimited."""
@@ -157,6 +171,10 @@ class Deny:
     def message(self, language: str = "en") -> str:
         return " ".join(t.message(language) for t in self.failed)
 
+    def as_json(self) -> dict[str, Any]:
+        """For an error's ``details`` and the ledger: every failed term, in both languages."""
+        return {"allowed": False, "failed": [t.as_json() for t in self.failed]}
+
 
 Decision = Allow | Deny
 
@@ -196,9 +214,10 @@ def named_fields(query: RecordQuery) -> tuple[frozenset[str] | None, frozenset[s
 
 
 def evaluate(policy: Policy | Mapping[str, Any], request: Request) -> Decision:
-    if not isinstance(policy, Policy):
+    if not isinstance(policy, Policy) or not policy.validated:
+        # Stored JSON, or a Policy built by hand: validate first; anything invalid denies.
         try:
-            policy = parse_policy(policy)
+            policy = parse_policy(policy.as_json() if isinstance(policy, Policy) else policy)
         except PolicyInvalid as exc:
             return Deny(tuple(_invalid(path, message) for path, message in exc.problems))
     if request.action not in REQUEST_ACTIONS or request.time.tzinfo is None:
@@ -292,6 +311,8 @@ def _projection(
         if base is None:  # the schema is unknown: grant no more than was asked for
             base = request.fields | request.filter_fields if request.fields is not None else None
         permitted = base - blacklist if base is not None else None
+    if permitted is not None and request.dataset_fields is not None:
+        permitted &= request.dataset_fields
     if request.fields is None:
         return permitted
     asked = request.fields | request.filter_fields
@@ -312,6 +333,20 @@ def _field_failures(
     field_terms = [c for c in rule.constraints if c.left_operand == Operand.FIELDS]
     if blacklist and fields is None:
         failed.append(_term(where, field_terms[0], "fields", _SCHEMA_NEEDED))
+    if fields is not None and not fields and not asked:
+        # The terms leave nothing to see (e.g. a field both granted and excluded).
+        term = field_terms[0] if field_terms else None
+        failed.append(
+            FailedTerm(
+                where,
+                term.left_operand if term else None,
+                term.operator if term else None,
+                term.right_operand if term else None,
+                "按协议条款，没有可用的字段。",
+                "Under the agreement's terms no field is left to read.",
+                "fields",
+            )
+        )
     outside = sorted(
         n for n in asked if (whitelist is not None and n not in whitelist) or n in blacklist
     )
@@ -565,7 +600,6 @@ __all__ = [
     "Allow",
     "Decision",
     "Deny",
-    "Duration",
     "FailedTerm",
     "Quota",
     "Request",

@@ -116,6 +116,8 @@ class Policy:
     uid: str | None = None
     profile: str | None = None
     context: Any = None
+    # Set by parse_policy only: the evaluator re-validates any other Policy (fail closed).
+    validated: bool = field(default=False, compare=False, repr=False)
 
     def as_json(self) -> dict[str, Any]:
         """The policy as JSON, in a fixed shape: equal policies give equal JSON."""
@@ -195,6 +197,7 @@ def parse_policy(
         uid=uid,
         profile=profile,
         context=data.get("@context"),
+        validated=True,
     )
 
 
@@ -481,7 +484,8 @@ def _filter_condition(name: str, op: Any, raw: Any, target: Field | None) -> Non
 def _no_overlap(permission: tuple[Rule, ...], problems: _Problems) -> None:
     claimed: dict[Action, int] = {}
     for i, rule in enumerate(permission):
-        for action in sorted(COVERS[Action(rule.action)] & REQUEST_ACTIONS):
+        covered = COVERS[Action(rule.action)] & REQUEST_ACTIONS
+        for action in (a for a in Action if a in covered):  # in declaration order
             if action in claimed:
                 problems.add(
                     f"permission[{i}].action",

@@ -19,7 +19,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from typing import Any
 
 import orjson
@@ -31,6 +31,8 @@ FEN = Decimal("0.01")
 MAX_PLACES = 6
 MAX_PRICE = Decimal("1000000000")  # one billion yuan: anything above is a typo
 MAX_INCLUDED = 10**12
+# Exact for any price (≤ 10^9, 6 places) times any usage below 10^30: never the ambient context.
+_EXACT = Context(prec=60, rounding=ROUND_HALF_UP)
 
 
 class PlanKind(enum.StrEnum):
@@ -190,13 +192,13 @@ def _count(raw: Any) -> int:
 
 def to_fen(amount: Decimal) -> Decimal:
     """Rounded to the fen (0.01 yuan), halves up."""
-    return amount.quantize(FEN, rounding=ROUND_HALF_UP)
+    return amount.quantize(FEN, rounding=ROUND_HALF_UP, context=_EXACT)
 
 
 def price(plan: PricePlan, usage: MonthUsage) -> Statement:
     """One month's statement under ``plan`` for ``usage``."""
-    if usage.calls < 0 or usage.rows < 0:
-        raise ValueError("usage cannot be negative")
+    if not (0 <= usage.calls < 10**21 and 0 <= usage.rows < 10**21):
+        raise ValueError("usage cannot be negative (nor above 10^21)")
     lines: list[StatementLine] = []
     if plan.kind is PlanKind.PER_CALL:
         lines.append(_line("calls", "按次计费", "per call", usage.calls, plan.unit_price))
@@ -228,7 +230,9 @@ def price(plan: PricePlan, usage: MonthUsage) -> Statement:
                     plan.overage_per_row,
                 )
             )
-    total = sum((line.amount for line in lines), Decimal("0.00"))
+    total = Decimal("0.00")
+    for line in lines:
+        total = _EXACT.add(total, line.amount)
     return Statement(plan.currency, tuple(lines), to_fen(total))
 
 
@@ -237,7 +241,7 @@ def _over(used: int, included: int | None) -> int:
 
 
 def _line(code: str, zh: str, en: str, quantity: int, unit: Decimal) -> StatementLine:
-    return StatementLine(code, zh, en, quantity, unit, to_fen(unit * quantity))
+    return StatementLine(code, zh, en, quantity, unit, to_fen(_EXACT.multiply(unit, quantity)))
 
 
 def describe_price_plan(plan: PricePlan, language: str) -> str:
