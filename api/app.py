@@ -17,7 +17,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from api import pages, routes_ckan, routes_dcat, web
+from api import exchange_pages, pages, routes_ckan, routes_dcat, web
 from api.audit_runtime import start_audit
 from api.datastore_runtime import link_fetcher, start_datastore
 from api.http import JSONResponse, error_body, error_response
@@ -157,6 +157,7 @@ def create_app(
         *oauth_routes.routes(),
         *pages.routes(),
         *web.routes(),
+        *exchange_pages.routes(),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     middleware = [

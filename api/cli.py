@@ -13,6 +13,7 @@ import orjson
 from sqlalchemy import inspect
 
 from api.cli_audit import audit
+from api.cli_exchange import exchange
 from api.cli_harvest import harvest
 from api.cli_oauth import client, oauth
 from api.cli_search import search, worker
@@ -248,6 +249,7 @@ def token_create(email: str, write: bool, days: int, name: str) -> None:
 
 main.add_command(audit)
 main.add_command(client)
+main.add_command(exchange)
 main.add_command(harvest)
 main.add_command(oauth)
 main.add_command(search)

@@ -25,6 +25,7 @@ from catalog.datastore.query import RecordQuery, count_of
 from catalog.datastore.services import DatastoreService
 from catalog.services import DatasetService
 from core.db import transaction
+from core.identity.principal import Principal
 from exchange.enforcement import AccessGate, AccessRequest, Grant, Refusal, fingerprint
 from licensing import named_fields
 
@@ -64,6 +65,7 @@ def _request(
 
 async def licensed_records(
     request: Request,
+    principal: Principal,
     resource_id: uuid.UUID,
     query: RecordQuery,
     after_id: int | None,
@@ -73,8 +75,8 @@ async def licensed_records(
     state = app_state(request)
 
     def authorize_and_run() -> tuple[Grant | Refusal, dict[str, Any] | int | None]:
+        # The principal was resolved (token verified) moments ago in this request.
         with transaction(state.sessions, write=True) as session:
-            principal = resolve_principal(request, session)
             resource = DatasetService(session, principal).get_resource(resource_id)
             service = DatastoreService(session)
             _meta, table_fields = service.loaded(resource_id)

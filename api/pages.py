@@ -15,10 +15,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from api.charts import bar_chart
+from api.exchange_pages import annotate_offers, offers_for
 from api.representations import dataset_json, organization_json
 from api.routes_search import result_json, run_search
 from api.state import app_state, in_transaction
-from api.web import render
+from api.web import page_language, render
 from catalog.datastore.services import DatastoreService, decision_for
 from catalog.models import Dataset
 from catalog.search.query import FACET_FIELDS
@@ -108,6 +109,7 @@ async def search_page(request: Request) -> Response:
     own = QueryParams([(k, v) for k, v in request.query_params.multi_items() if k != "lang"])
     query, result, labels = await run_search(request, own)
     body = result_json(query, result, labels)
+    await in_transaction(request, lambda session, _: annotate_offers(session, body["items"]))
     kept = _kept(request.query_params)
     next_href = (
         None if body["next_cursor"] is None else _link([*kept, ("cursor", body["next_cursor"])])
@@ -141,12 +143,14 @@ async def search_page(request: Request) -> Response:
 async def dataset_page(request: Request) -> Response:
     name = request.path_params["name"]
     base_url = app_state(request).settings.base_url
+    lang = page_language(request)
 
     def work(session: Session, principal: Principal) -> dict[str, Any]:
         dataset = DatasetService(session, principal).get(name)
         return {
             "dataset": dataset_json(dataset, base_url),
             **_data_preview(session, principal, dataset),
+            "product": offers_for(session, principal, dataset.id, lang),
         }
 
     return render(request, "dataset.html", await in_transaction(request, work))

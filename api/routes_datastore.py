@@ -106,10 +106,10 @@ async def _records(
 
     def work(
         session: Session, principal: Principal
-    ) -> tuple[dict[str, Any], AccessDecision] | None:
+    ) -> tuple[dict[str, Any], AccessDecision] | Principal:
         resource = DatasetService(session, principal).get_resource(resource_id)
         if needs_licence(principal, resource.dataset):
-            return None  # the exchange's path: licence, quota, ledger (api.licensed)
+            return principal  # the exchange's path: licence, quota, ledger (api.licensed)
         decision = decision_for(principal, resource.dataset)
         service = DatastoreService(session)
         if fmt is not None:
@@ -118,8 +118,8 @@ async def _records(
         return service.records(resource_id, query, decision, after_id), decision
 
     done = await in_transaction(request, work)
-    if done is None:
-        return await licensed_records(request, resource_id, query, after_id, fmt, raw_body)
+    if isinstance(done, Principal):
+        return await licensed_records(request, done, resource_id, query, after_id, fmt, raw_body)
     body, decision = done
     if fmt is None:
         next_key = body.pop("next_key")

@@ -459,6 +459,7 @@ def _step(action: Action) -> Any:
 
         return JSONResponse(await in_transaction(request, work))
 
+    endpoint.__name__ = f"applications_{action.value}"  # the OpenAPI operationId
     return endpoint
 
 
@@ -504,6 +505,14 @@ async def _accept(request: Request) -> Response:
     return JSONResponse(await in_transaction(request, work))
 
 
+async def applications_accept(request: Request) -> Response:
+    return await _accept(request)
+
+
+async def applications_countersign(request: Request) -> Response:
+    return await _accept(request)
+
+
 exchange_api.op(
     "POST",
     "/exchange/applications/{id}/accept",
@@ -515,7 +524,7 @@ exchange_api.op(
     response="Agreement",
     errors=(401, 403, 404, 409, 415, 422),
     scope="exchange:apply",
-)(_accept)
+)(applications_accept)
 exchange_api.op(
     "POST",
     "/exchange/applications/{id}/countersign",
@@ -527,7 +536,7 @@ exchange_api.op(
     response="Agreement",
     errors=(401, 403, 404, 409, 415, 422),
     scope="exchange:manage",
-)(_accept)
+)(applications_countersign)
 
 
 # -- entitlements ------------------------------------------------------------------------------
@@ -605,6 +614,7 @@ def _change(action: EntitlementAction) -> Any:
 
         return JSONResponse(await in_transaction(request, work))
 
+    endpoint.__name__ = f"entitlements_{action.value}"  # the OpenAPI operationId
     return endpoint
 
 

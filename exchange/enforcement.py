@@ -22,7 +22,7 @@ from datetime import datetime
 import orjson
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from catalog.datastore.access import AccessDecision
 from catalog.models import Dataset, OpenLevel
@@ -61,6 +61,8 @@ class Grant:
     headers: dict[str, str] = field(default_factory=dict)
     rows_limit: int | None = None
     rows_before: int = 0  # rows used this month before this call
+    day: str = ""  # the periods the call was counted in (settled in the same ones)
+    month: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,21 +141,20 @@ class AccessGate:
         if grant.rows_limit is not None:
             left = max(grant.rows_limit - grant.rows_before - returned, 0)
             grant.headers["X-Quota-Rows-Remaining"] = str(left)
-        now = utcnow()
         day_key = [
             UsageCounter.entitlement_id == grant.entitlement_id,
-            UsageCounter.period == _day(now),
+            UsageCounter.period == grant.day,
         ]
-        self._ensure(grant.entitlement_id, _day(now))
-        self.session.execute(
-            update(UsageCounter).where(*day_key).values(rows=UsageCounter.rows + returned)
-        )
+        if returned:  # the day's row exists: the call was counted on it in this transaction
+            self.session.execute(
+                update(UsageCounter).where(*day_key).values(rows=UsageCounter.rows + returned)
+            )
         if grant.rows_reserved is not None and returned < grant.rows_reserved:
             self.session.execute(
                 update(UsageCounter)
                 .where(
                     UsageCounter.entitlement_id == grant.entitlement_id,
-                    UsageCounter.period == _month(now),
+                    UsageCounter.period == grant.month,
                 )
                 .values(rows=UsageCounter.rows - (grant.rows_reserved - returned))
             )
@@ -174,6 +175,7 @@ class AccessGate:
             return None
         candidates = self.session.scalars(
             select(Entitlement)
+            .options(lazyload(Entitlement.clients))  # not needed here: skip the selectin query
             .join(EntitlementClient, EntitlementClient.entitlement_id == Entitlement.id)
             .where(
                 Entitlement.dataset_id == dataset.id,
@@ -348,4 +350,6 @@ class AccessGate:
             headers,
             rows_limit=rows_limit,
             rows_before=0 if reserved is None else rows_used - reserved,
+            day=day,
+            month=month,
         )

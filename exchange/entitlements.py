@@ -18,7 +18,7 @@ from core.clock import utcnow
 from core.errors import NotFound, PermissionDenied, ValidationFailed
 from core.identity.oauth_models import OAuthClient
 from core.identity.principal import Principal
-from exchange import roles
+from exchange import roles, terms
 from exchange.models import (
     Agreement,
     Entitlement,
@@ -85,6 +85,9 @@ class EntitlementService:
             updated_at=now,
             clients=[EntitlementClient(client_id=c) for c in application.client_ids],
         )
+        interval = terms.report_interval_days(agreement.policy, now)
+        if interval is not None:
+            entitlement.report_every_days = interval
         self.session.add(entitlement)
         self.session.flush()
         self._record(
@@ -152,6 +155,8 @@ class EntitlementService:
         if entitlement.organization_id not in roles.enterprise_org_ids(self.principal):
             raise PermissionDenied("Only the licensed enterprise designates its clients")
         wanted = sorted(set(client_ids))
+        if not wanted:
+            raise ValidationFailed("Designate at least one client", {"client_ids": ["one or more"]})
         owned = set(
             self.session.scalars(
                 select(OAuthClient.client_id).where(
@@ -166,7 +171,10 @@ class EntitlementService:
                 "Designate your organization's own OAuth clients",
                 {"client_ids": [f"{c} is not a client of this organization" for c in missing]},
             )
-        entitlement.clients = [EntitlementClient(client_id=c) for c in wanted]
+        # Change only what changes: re-adding a kept row would collide with its own delete.
+        entitlement.clients = [c for c in entitlement.clients if c.client_id in wanted]
+        kept = {c.client_id for c in entitlement.clients}
+        entitlement.clients += [EntitlementClient(client_id=c) for c in wanted if c not in kept]
         entitlement.updated_at = utcnow()
         self.session.flush()
         self._record(entitlement, "clients", {"clients": wanted})

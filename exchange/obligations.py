@@ -110,12 +110,20 @@ class ObligationService:
         now = utcnow()
         due: list[ReportDue] = []
         for entitlement in EntitlementService(self.session, self.principal).visible():
-            if entitlement.state is not EntitlementState.ACTIVE:
+            if entitlement.state is not EntitlementState.ACTIVE or not self._reports_due(
+                entitlement
+            ):
                 continue
             when = report_due(entitlement)
             if when - now <= timedelta(days=REMIND_DAYS_BEFORE):
                 due.append(ReportDue(entitlement.id, when, when < now))
         return due
+
+    @staticmethod
+    def _reports_due(entitlement: Entitlement) -> bool:
+        """Whether the agreement asks for usage reports (its policy's shudu:reportUsage)."""
+        policy = entitlement.policy
+        return any(r.get("action") == "shudu:reportUsage" for r in policy.get("obligation", []))
 
     def send_reminders(self) -> int:
         """Record a reminder in the ledger for every overdue report (the worker's sweep)."""

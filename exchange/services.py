@@ -10,7 +10,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from catalog.models import Dataset, Grade, OpenLevel
@@ -144,6 +144,23 @@ class ProductService:
         if organization_id is not None:
             query = query.where(Product.organization_id == organization_id)
         return list(self.session.scalars(query.order_by(Product.created_at)))
+
+    def offer_counts(self, dataset_names: list[str]) -> dict[str, int]:
+        """Active offers of listed products, by dataset name (for search hits)."""
+        if not dataset_names:
+            return {}
+        rows = self.session.execute(
+            select(Dataset.name, func.count(Offer.id))
+            .join(Product, Product.dataset_id == Dataset.id)
+            .join(Offer, Offer.product_id == Product.id)
+            .where(
+                Dataset.name.in_(dataset_names),
+                Product.listed.is_(True),
+                Offer.active.is_(True),
+            )
+            .group_by(Dataset.name)
+        ).all()
+        return {name: int(count) for name, count in rows}
 
     def offer(self, offer_id: uuid.UUID) -> Offer:
         offer = self.session.get(Offer, offer_id)

@@ -15,6 +15,7 @@ from catalog.datastore.access import AccessDecision
 from catalog.models import Dataset
 from core.identity.models import Organization
 from exchange.models import Application, Offer
+from licensing.durations import Duration
 
 
 def validate_policy(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -124,6 +125,22 @@ def evaluate(
         calls_per_day=calls.limit if calls else None,
         rows_per_month=rows.limit if rows else None,
     )
+
+
+def report_interval_days(policy: Mapping[str, Any], start: datetime) -> int | None:
+    """How often the policy's ``shudu:reportUsage`` duty recurs, in days (None: no such duty)."""
+    for rule in licensing.parse_policy(policy).obligation:
+        if rule.action != "shudu:reportUsage":
+            continue
+        for constraint in rule.constraints:
+            interval = constraint.value
+            if constraint.left_operand == "timeInterval" and isinstance(interval, Duration):
+                return max(1, (interval.after(start) - start).days)
+        return DEFAULT_REPORT_DAYS
+    return None
+
+
+DEFAULT_REPORT_DAYS = 30
 
 
 def price(plan: Mapping[str, Any], *, calls: int, rows: int) -> tuple[Decimal, list[Any]]:

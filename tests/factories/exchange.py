@@ -62,7 +62,15 @@ def policy(**extra: Any) -> dict[str, Any]:
     ]
     return {
         "permission": [{"action": extra.get("action", "read"), "constraint": constraints}],
-        "obligation": [{"action": "delete"}],
+        "obligation": [
+            {
+                "action": "shudu:reportUsage",
+                "constraint": [
+                    {"leftOperand": "timeInterval", "operator": "eq", "rightOperand": "P30D"}
+                ],
+            },
+            {"action": "delete"},
+        ],
     }
 
 

@@ -305,3 +305,26 @@ def test_statement_priced_by_plan_and_visible_to_both_parties(
         assert [s["total"] for s in seen] == ["2.00"], user.email
     assert MeteringService(session, world.as_(world.outsider)).visible() == []
     assert len(MeteringService(session, world.as_(world.member)).daily(entitlement.id)) == 2
+
+
+def test_the_sweep_expires_lapsed_licences_and_reminds_overdue_reports(
+    session: Session, world: World
+) -> None:
+    from datetime import timedelta
+
+    from core.identity.principal import Principal
+
+    entitlement = activate(session, world)
+    assert entitlement.report_every_days == 30  # from the policy's reportUsage P30D
+    operator = Principal.operator()
+    obligations = ObligationService(session, operator)
+    assert obligations.send_reminders() == 0
+    entitlement.starts_at = utcnow() - timedelta(days=31)
+    assert obligations.send_reminders() == 1
+    assert EntitlementService(session, operator).expire_due() == 0
+    entitlement.expires_at = utcnow() - timedelta(seconds=1)
+    assert EntitlementService(session, operator).expire_due() == 1
+    assert entitlement.state is EntitlementState.EXPIRED
+    types = _types(session)
+    assert "exchange.report.reminder" in types
+    assert "exchange.entitlement.expired" in types
