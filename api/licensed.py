@@ -113,8 +113,10 @@ async def licensed_records(
         with transaction(state.sessions) as session:
             service = DatastoreService(session)
             built = service.build(resource_id, query, decision, raw_values=fmt == "csv")
-            # Never more rows than the licence granted (and metered) above.
-            built = dataclasses.replace(built, unpaged=built.unpaged.limit(limit))
+            # Never more rows than the licence granted (and metered) above. The in-database CSV
+            # writer pages by row-id ranges and knows no row limit, so a licensed export goes
+            # row by row through the limited query (plan=None).
+            built = dataclasses.replace(built, unpaged=built.unpaged.limit(limit), plan=None)
             yield from service.stream(built, fmt)
 
     headers = {
