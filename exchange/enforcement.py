@@ -2,9 +2,11 @@
 
 ``AccessGate.authorize`` finds the caller's active entitlement for (organization, OAuth
 client, dataset), evaluates its policy, takes the call from the daily calls quota and reserves
-rows from the monthly rows quota, and appends the access (or the denial) to the ledger — all
-in the caller's writing transaction. A denial is *returned*, not raised, so that the route
-commits its ledger entry before answering 401/403/429.
+rows from the monthly rows quota, and records the access (or the denial) for the ledger — all
+in the caller's writing transaction. Licensed calls are a hot path, so their entries are queued
+in the outbox with the call (``core.ledger_outbox``) and appended in batches moments later,
+instead of every call queueing behind the ledger's head lock. A denial is *returned*, not
+raised, so that the route commits its ledger entry before answering 401/403/429.
 
 Quotas are counted by conditional updates (``UPDATE … SET calls = calls + 1 WHERE calls <
 :limit``); on PostgreSQL the month row is locked before rows are reserved and on SQLite the
@@ -26,7 +28,7 @@ from sqlalchemy.orm import Session, lazyload
 
 from catalog.datastore.access import AccessDecision
 from catalog.models import Dataset, OpenLevel
-from core import ledger
+from core import ledger_outbox
 from core.clock import utcnow
 from core.errors import NotAuthenticated, ShuduError
 from core.identity.principal import Principal
@@ -205,7 +207,7 @@ class AccessGate:
         now = utcnow()
         if entitlement is not None:
             self._count_denial(entitlement.id, _day(now))
-        ledger.append(
+        ledger_outbox.record_later(
             self.session,
             "exchange.access.denied",
             actor=self.principal.client_id or self.principal.user_id,
@@ -326,7 +328,7 @@ class AccessGate:
                     entitlement,
                     headers,
                 )
-        ledger.append(
+        ledger_outbox.record_later(
             self.session,
             "exchange.access",
             actor=self.principal.client_id,

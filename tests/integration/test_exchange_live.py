@@ -28,6 +28,11 @@ pytestmark = [pytest.mark.live, pytest.mark.database]
 SCOPE = "datastore:read catalog:read"
 QUOTA = 20
 CALLERS = 60
+# The demo's licensed table (attraction visitor flows): the second licence grants three of its
+# fields, masks one, and only the rows of one area.
+LICENSED_FIELDS = ("week_starting", "area", "visitors_10k")
+MASKED = "visitors_10k"
+ROW_FIELD, ROW_VALUE = "area", "豫园"
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +95,9 @@ def test_demo_credentials_read_only_the_allowed_fields(
         assert "records" not in denied.json()
 
 
-def _licence_with_quota(demo: Demo, credentials: dict[str, Any]) -> tuple[dict[str, Any], str]:
+def _licence_with_quota(
+    demo: Demo, credentials: dict[str, Any]
+) -> tuple[dict[str, Any], str, dict[str, str]]:
     """A second licence for demo-enterprise, through the API: offer, apply, review, accept."""
     people = credentials["accounts"]
     publisher = _token(demo, people["publisher"])
@@ -101,12 +108,19 @@ def _licence_with_quota(demo: Demo, credentials: dict[str, Any]) -> tuple[dict[s
         p for p in httpx.get(f"{api}/products").json()["items"]
         if p["dataset"] == credentials["dataset"]
     )  # fmt: skip
+
+    def term(operand: str, operator: str, value: Any) -> dict[str, Any]:
+        return {"leftOperand": operand, "operator": operator, "rightOperand": value}
+
     policy = {
         "permission": [
             {
                 "action": "read",
                 "constraint": [
-                    {"leftOperand": "shudu:callsPerDay", "operator": "lteq", "rightOperand": QUOTA}
+                    term("shudu:fields", "isAnyOf", [*LICENSED_FIELDS]),
+                    term("shudu:maskedFields", "isAllOf", [MASKED]),
+                    term("shudu:rowFilter", "eq", {ROW_FIELD: ROW_VALUE}),
+                    term("shudu:callsPerDay", "lteq", QUOTA),
                 ],
             }
         ]
@@ -155,16 +169,27 @@ def _licence_with_quota(demo: Demo, credentials: dict[str, Any]) -> tuple[dict[s
         e for e in httpx.get(f"{api}/entitlements", headers=member).json()["items"]
         if client["client_id"] in e["clients"]
     )  # fmt: skip
-    return client, entitlement["id"]
+    steps = {"offer": offer.json()["id"], "application": app_id, "entitlement": entitlement["id"]}
+    return client, entitlement["id"], steps
 
 
 def test_quota_is_exact_under_concurrent_calls_and_revocation_is_immediate(
     demo: Demo, credentials: dict[str, Any]
 ) -> None:
-    client, entitlement_id = _licence_with_quota(demo, credentials)
+    client, entitlement_id, steps = _licence_with_quota(demo, credentials)
     url = _records(demo, credentials)
     with _oauth(demo, client["client_id"], client["client_secret"]) as oauth:
         token = oauth.token["access_token"]
+        # Only the licensed fields, only the licensed rows, the masked field masked.
+        first = oauth.get(url, params={"limit": 1000})
+        assert first.status_code == 200, first.text
+        assert [f["id"] for f in first.json()["fields"]] == list(LICENSED_FIELDS)
+        records = first.json()["records"]
+        assert records
+        assert {r[ROW_FIELD] for r in records} == {ROW_VALUE}
+        assert {r[MASKED] for r in records} == {"***"}
+        assert first.headers["X-Quota-Calls-Remaining"] == str(QUOTA - 1)
+    left = QUOTA - 1
     statuses: list[int] = []
     lock = threading.Lock()
     barrier = threading.Barrier(CALLERS // 3)
@@ -183,8 +208,8 @@ def test_quota_is_exact_under_concurrent_calls_and_revocation_is_immediate(
     for thread in threads:
         thread.join()
     assert sorted(set(statuses)) == [200, 429]
-    assert statuses.count(200) == QUOTA
-    assert statuses.count(429) == CALLERS - QUOTA
+    assert statuses.count(200) == left
+    assert statuses.count(429) == CALLERS - left
 
     people = credentials["accounts"]
     member = _token(demo, people["enterprise"])
@@ -192,7 +217,7 @@ def test_quota_is_exact_under_concurrent_calls_and_revocation_is_immediate(
         f"{demo.base}/api/v1/exchange/entitlements/{entitlement_id}/usage", headers=member
     ).json()["items"]
     assert usage[0]["calls"] == QUOTA
-    assert usage[0]["denials"] == CALLERS - QUOTA
+    assert usage[0]["denials"] == CALLERS - left
 
     # Revoked: refused at the next call (a fresh token, so the quota is not what refuses).
     reviewer = _token(demo, people["reviewer"])
@@ -211,18 +236,42 @@ def test_quota_is_exact_under_concurrent_calls_and_revocation_is_immediate(
 
     # The regulator finds every step in the ledger, and the ledger verifies.
     regulator = _token(demo, "regulator@cyberspace-affairs-office.demo.shudu.example")
-    seen = httpx.get(
-        f"{demo.base}/api/v1/audit/entries",
-        params={"type": "exchange.entitlement.revoke,exchange.access,exchange.access.denied"},
-        headers=regulator,
-    )
-    assert seen.status_code == 200, seen.text
-    types = {e["type"] for e in seen.json()["items"]}
-    assert types == {
+
+    def entries(**params: str) -> list[dict[str, Any]]:
+        seen = httpx.get(f"{demo.base}/api/v1/audit/entries", params=params, headers=regulator)
+        assert seen.status_code == 200, seen.text
+        items: list[dict[str, Any]] = seen.json()["items"]
+        return items
+
+    application = [e["type"] for e in entries(subject=f"application:{steps['application']}")]
+    assert application == [
+        "exchange.application.created",
+        "exchange.application.submit",
+        "exchange.application.start_review",
+        "exchange.application.provider_approve",
+        "exchange.application.compliance_approve",
+        "exchange.application.issue_agreement",
+        "exchange.application.activate",
+    ]
+    assert [e["type"] for e in entries(subject=f"offer:{steps['offer']}")] == [
+        "exchange.offer.created"
+    ]
+    assert [e["type"] for e in entries(subject=f"entitlement:{entitlement_id}")] == [
+        "exchange.entitlement.granted",
         "exchange.entitlement.revoke",
-        "exchange.access",
-        "exchange.access.denied",
-    }
+    ]
+
+    # Licensed calls queue their entries; the drainers append them within moments: every
+    # granted call, and every refusal (the quota's, then the revoked licence's).
+    def calls_recorded() -> bool:
+        found = entries(type="exchange.access,exchange.access.denied", limit="1000")
+        mine = [e["type"] for e in found if e["data"].get("entitlement") == entitlement_id]
+        return (
+            mine.count("exchange.access") == QUOTA
+            and mine.count("exchange.access.denied") > CALLERS - left
+        )
+
+    wait_until(calls_recorded, "every licensed call and refusal in the ledger", seconds=10)
     verified = shudu(
         {**demo.env, "SHUDU_TOKEN": regulator["Authorization"].split()[1]},
         "audit", "verify", demo.base,
