@@ -213,7 +213,8 @@ def _operation(op: Operation, components: dict[str, Any]) -> dict[str, Any]:
             for p in op.params
         ],
     }
-    oauth = [{"oauth2": [op.scope]}] if op.scope is not None else []
+    # Security requirements are alternatives (OR): one per scope that will do.
+    oauth = [{"oauth2": [scope]} for scope in op.scopes]
     if op.access != "public":
         doc["security"] = [*oauth, {"bearerToken": []}, {"sessionCookie": []}]
     elif oauth:

@@ -50,7 +50,14 @@ class Operation:
     errors: tuple[int, ...] = ()
     raw_response: str | None = None  # a media type, for non-JSON responses
     # Every operation declares one; an OAuth token is refused where it is missing (fail closed).
-    scope: Scope | None = None
+    # A tuple is a choice: any one of the scopes will do (reads both sides of a deal share).
+    scope: Scope | tuple[Scope, ...] | None = None
+
+    @property
+    def scopes(self) -> tuple[Scope, ...]:
+        if self.scope is None:
+            return ()
+        return self.scope if isinstance(self.scope, tuple) else (self.scope,)
 
 
 @dataclass

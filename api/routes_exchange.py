@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from api.http import JSONResponse, read_model
-from api.registry import Param, Registry
+from api.registry import Param, Registry, Scope
 from api.state import in_transaction
 from core.identity.principal import Principal
 from exchange.entitlements import EntitlementService
@@ -36,6 +36,10 @@ from exchange.services import REJECTION_REASONS, ApplicationService, ProductServ
 from exchange.states import Action, EntitlementAction
 
 exchange_api = Registry(prefix="/api/v1")
+# What both sides of a deal read (applications, licences, usage, statements): an enterprise's
+# client with exchange:apply, a provider's or reviewer's with exchange:manage. Roles still
+# decide which records each one sees.
+READ_SCOPES: tuple[Scope, ...] = ("exchange:apply", "exchange:manage")
 
 ID = Param("id", "path", "The id (a UUID)", required=True)
 REVIEW_ACTIONS = {
@@ -378,7 +382,7 @@ async def applications_create(request: Request) -> Response:
     access="read",
     response="ApplicationList",
     errors=(401,),
-    scope="exchange:apply",
+    scope=READ_SCOPES,
 )
 async def applications_mine(request: Request) -> Response:
     def work(session: Session, principal: Principal) -> dict[str, Any]:
@@ -433,7 +437,7 @@ async def queue_compliance(request: Request) -> Response:
     params=(ID,),
     response="Application",
     errors=(401, 404),
-    scope="exchange:apply",
+    scope=READ_SCOPES,
 )
 async def applications_get(request: Request) -> Response:
     application_id = _id(request, "application")
@@ -550,7 +554,7 @@ exchange_api.op(
     access="read",
     response="EntitlementList",
     errors=(401,),
-    scope="exchange:apply",
+    scope=READ_SCOPES,
 )
 async def entitlements_list(request: Request) -> Response:
     def work(session: Session, principal: Principal) -> dict[str, Any]:
@@ -569,7 +573,7 @@ async def entitlements_list(request: Request) -> Response:
     params=(ID,),
     response="Entitlement",
     errors=(401, 404),
-    scope="exchange:apply",
+    scope=READ_SCOPES,
 )
 async def entitlements_get(request: Request) -> Response:
     entitlement_id = _id(request, "entitlement")
@@ -666,7 +670,7 @@ async def entitlements_renew(request: Request) -> Response:
     params=(ID,),
     response="Usage",
     errors=(401, 404),
-    scope="exchange:apply",
+    scope=READ_SCOPES,
 )
 async def entitlements_usage(request: Request) -> Response:
     entitlement_id = _id(request, "entitlement")
@@ -736,7 +740,7 @@ async def certificate_create(request: Request) -> Response:
     access="read",
     response="StatementList",
     errors=(401,),
-    scope="exchange:apply",
+    scope=READ_SCOPES,
 )
 async def statements_list(request: Request) -> Response:
     def work(session: Session, principal: Principal) -> dict[str, Any]:

@@ -44,9 +44,11 @@ def principal_from_access_token(request: Request, session: Session, token: str) 
     required = request.scope.get(SCOPE_KEY)
     if required is None:
         raise InsufficientScope("This route accepts no OAuth access tokens")
-    if required not in scopes:
+    choices = (required,) if isinstance(required, str) else tuple(required)
+    if not scopes.intersection(choices):
+        wanted = " or ".join(repr(c) for c in choices)
         raise InsufficientScope(
-            f"The access token lacks the scope {required!r}", {"required_scope": required}
+            f"The access token lacks the scope {wanted}", {"required_scope": " ".join(choices)}
         )
     client = server.clients.get(session, str(claims["client_id"]))
     if client is None:

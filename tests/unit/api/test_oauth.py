@@ -281,6 +281,29 @@ def test_missing_scope_is_insufficient_scope(client: TestClient, world: dict[str
     assert audit.status_code == 403
 
 
+def test_shared_reads_take_either_side_of_the_deal(
+    client: TestClient, session: Session, world: dict[str, Any]
+) -> None:
+    manager = _new_client(
+        session,
+        Principal.for_user(world["publisher"], can_write=True, via="session"),
+        scope="catalog:read exchange:manage",
+        org=world["publisher"].memberships[0].organization,
+    )
+    token = _access(client, manager)
+    listed = client.get("/api/v1/exchange/entitlements", headers=_bearer(token))
+    assert listed.status_code == 200, listed.text
+    reader = _access(client, manager, scope="catalog:read")
+    refused = client.get("/api/v1/exchange/entitlements", headers=_bearer(reader))
+    assert refused.status_code == 403
+    assert "exchange:apply" in refused.json()["error"]["message"]
+    assert "exchange:manage" in refused.headers["www-authenticate"]
+    document = client.get("/api/v1/openapi.json").json()
+    security = document["paths"]["/api/v1/exchange/entitlements"]["get"]["security"]
+    assert {"oauth2": ["exchange:apply"]} in security
+    assert {"oauth2": ["exchange:manage"]} in security
+
+
 def test_personal_api_tokens_keep_working(client: TestClient, world: dict[str, Any]) -> None:
     response = client.get("/api/v1/me", headers=_bearer(world["personal"]))
     assert response.status_code == 200
