@@ -9,18 +9,18 @@ Every failure is an ``IngestRefused`` saying what went wrong, recorded on the re
 
 from __future__ import annotations
 
-import ipaddress
-import socket
 import time
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from urllib.parse import urljoin, urlsplit
 
+import httpcore
 import httpx
 
 from catalog.datastore.sources import IngestRefused
 from catalog.filestore import FileStore, StoredBlob
 from core.errors import PayloadTooLarge
+from core.netguard import PublicTransport, public_address
 
 MAX_REDIRECTS = 5
 CHUNK_BYTES = 1 << 16
@@ -38,14 +38,6 @@ def _refused(url: str, why: str) -> IngestRefused:
     return IngestRefused(f"The link could not be fetched: {why}", {"url": [url[:300], why]})
 
 
-def _public(host: str, port: int) -> bool:
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except OSError:
-        return True  # unresolvable: the request itself fails with a clear message
-    return all(ipaddress.ip_address(info[4][0]).is_global for info in infos)
-
-
 @dataclass(frozen=True, slots=True)
 class LinkFetcher:
     files: FileStore
@@ -60,17 +52,23 @@ class LinkFetcher:
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise _refused(url, "only http and https links can be loaded")
         if not self.allow_private:
+            # Early, for a clear message; the transport checks again where it connects.
             port = parts.port or (443 if parts.scheme == "https" else 80)
-            if not _public(parts.hostname, port):
-                raise _refused(url, f"{parts.hostname} is not a public address")
+            try:
+                public_address(parts.hostname, port)
+            except httpcore.ConnectError as exc:
+                raise _refused(url, str(exc)) from exc
 
     def fetch(self, url: str) -> StoredBlob:
         """Download ``url`` into the file store; IngestRefused on any failure."""
         deadline = time.monotonic() + self.total_seconds
         timeout = httpx.Timeout(self.timeout)
         try:
+            transport = self.transport
+            if transport is None and not self.allow_private:
+                transport = PublicTransport()  # against DNS rebinding between check and connect
             with httpx.Client(
-                timeout=timeout, follow_redirects=False, transport=self.transport
+                timeout=timeout, follow_redirects=False, transport=transport
             ) as client:
                 for _ in range(MAX_REDIRECTS + 1):
                     self._check(url)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -123,6 +124,28 @@ def test_private_addresses_are_refused_unless_allowed(tmp_path: Path, server: st
         closed.fetch(f"{server}/stations.csv")
     with pytest.raises(IngestRefused, match="not a public address"):
         closed.fetch("http://localhost:9/stations.csv")
+
+
+def test_dns_rebinding_between_the_check_and_the_connection_is_refused(
+    tmp_path: Path, server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A hostile DNS server answers the check with a public address and the connection with
+    loopback: the transport resolves once where it connects, so the second answer is refused."""
+    port = int(server.rsplit(":", 1)[1])
+    real = socket.getaddrinfo
+    answers = iter(["93.184.216.34", "127.0.0.1", "127.0.0.1"])
+
+    def rebinding(host: str, *args: Any, **kwargs: Any) -> Any:
+        if host != "rebind.example":
+            return real(host, *args, **kwargs)
+        address = next(answers)  # the fault: each lookup answers differently
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    closed = LinkFetcher(FileStore(tmp_path / "files"), limit=LIMIT)
+    with pytest.raises(IngestRefused, match=re.escape("rebind.example is not a public address")):
+        closed.fetch(f"http://rebind.example:{port}/stations.csv")
+    assert list(answers) == ["127.0.0.1"]  # one lookup for the check, one at the connection
 
 
 def test_a_link_is_fetched_and_loaded_by_the_worker(
