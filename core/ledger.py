@@ -117,7 +117,8 @@ def format_time(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def _ref(value: uuid.UUID | str | None) -> str | None:
+def ref(value: uuid.UUID | str | None) -> str | None:
+    """An actor or organization as an entry names it (a string id, or None)."""
     return None if value is None else str(value)
 
 
@@ -131,7 +132,7 @@ def append(
     data: Mapping[str, Any] | None = None,
 ) -> Appended:
     """Record one event in the caller's transaction; it commits or rolls back with it."""
-    record = Record(type, _ref(actor), _ref(org), subject, dict(data or {}))
+    record = Record(type, ref(actor), ref(org), subject, dict(data or {}))
     return append_many(session, [record])[0]
 
 

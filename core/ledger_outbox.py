@@ -52,10 +52,6 @@ _LOCK_HEAD = (
 )
 
 
-def _ref(value: uuid.UUID | str | None) -> str | None:
-    return None if value is None else str(value)
-
-
 def record_later(
     session: Session,
     type: str,
@@ -69,8 +65,8 @@ def record_later(
     now = utcnow()
     payload = {
         "type": type,
-        "actor": _ref(actor),
-        "org": _ref(org),
+        "actor": ledger.ref(actor),
+        "org": ledger.ref(org),
         "subject": subject,
         "data": {**(data or {}), "at": ledger.format_time(now)},
     }

@@ -121,6 +121,28 @@ def run_server(data_dir: Path, *, share: Demo | None = None) -> Iterator[Demo]:
                 process.kill()
 
 
+def start_serve(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
+    """`shudu serve` on ``port`` with ``env``, output appended to ``log``, once it answers (the
+    caller stops it: crash tests kill it on purpose)."""
+    handle = log.open("ab")
+    process = subprocess.Popen(
+        [*SHUDU, "serve", "--port", str(port)], env=env, stdout=handle, stderr=subprocess.STDOUT
+    )
+    handle.close()
+
+    def answering() -> bool:
+        if process.poll() is not None:
+            pytest.fail(f"the server exited: {log.read_text()[-3000:]}")
+        return httpx.get(f"http://127.0.0.1:{port}/audit/vkey", timeout=2).status_code == 200
+
+    try:
+        wait_until(answering, "the server answering", 60)
+    except BaseException:
+        process.kill()
+        raise
+    return process
+
+
 def shudu(env: dict[str, str], *args: str) -> str:
     """Run a ``shudu`` command against a live server's database; its standard output."""
     done = subprocess.run(

@@ -13,32 +13,12 @@ import httpx
 import orjson
 import pytest
 
-from tests.live import SHUDU, free_port, wait_until
+from tests.live import SHUDU, free_port, start_serve, wait_until
 from tests.support import fresh_database_url
 
 pytestmark = [pytest.mark.database, pytest.mark.live]
 
 EMAIL = "auditor@crash.example"
-
-
-def _start(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
-    handle = log.open("ab")
-    process = subprocess.Popen(
-        [*SHUDU, "serve", "--port", str(port)], env=env, stdout=handle, stderr=subprocess.STDOUT
-    )
-    handle.close()
-
-    def answering() -> bool:
-        if process.poll() is not None:
-            pytest.fail(f"the server exited: {log.read_text()[-3000:]}")
-        return httpx.get(f"http://127.0.0.1:{port}/audit/vkey", timeout=2).status_code == 200
-
-    try:
-        wait_until(answering, "the server answering", 60)
-    except BaseException:
-        process.kill()
-        raise
-    return process
 
 
 def test_kill_9_during_a_burst_loses_no_acknowledged_append(tmp_path: Path) -> None:
@@ -57,7 +37,7 @@ def test_kill_9_during_a_burst_loses_no_acknowledged_append(tmp_path: Path) -> N
     made = subprocess.run([*SHUDU, "token", "create", EMAIL, "--write"], **run)  # type: ignore[call-overload]
     headers = {"Authorization": f"Bearer {made.stdout.strip().splitlines()[-1]}"}
     log = tmp_path / "server.log"
-    server = _start(env, port, log)
+    server = start_serve(env, port, log)
 
     acknowledged: list[str] = []
     lock = threading.Lock()
@@ -89,7 +69,7 @@ def test_kill_9_during_a_burst_loses_no_acknowledged_append(tmp_path: Path) -> N
     for thread in threads:
         thread.join(timeout=30)
 
-    server = _start(env, port, log)
+    server = start_serve(env, port, log)
     try:
         export = httpx.get(f"{base}/api/v1/audit/export", headers=headers, timeout=60)
         assert export.status_code == 200

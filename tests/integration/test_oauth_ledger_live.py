@@ -16,7 +16,7 @@ import httpx
 import orjson
 import pytest
 
-from tests.live import SHUDU, Demo, free_port, run_server, shudu, wait_until
+from tests.live import SHUDU, Demo, free_port, run_server, shudu, start_serve, wait_until
 from tests.support import fresh_database_url
 
 pytestmark = [pytest.mark.live, pytest.mark.database]
@@ -71,26 +71,6 @@ def test_a_regulator_sees_every_grant_within_moments(live: Demo) -> None:
     wait_until(seen, "the regulator seeing all five grants", seconds=10)
 
 
-def _start(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
-    handle = log.open("ab")
-    process = subprocess.Popen(
-        [*SHUDU, "serve", "--port", str(port)], env=env, stdout=handle, stderr=subprocess.STDOUT
-    )
-    handle.close()
-
-    def answering() -> bool:
-        if process.poll() is not None:
-            pytest.fail(f"the server exited: {log.read_text()[-3000:]}")
-        return httpx.get(f"http://127.0.0.1:{port}/audit/vkey", timeout=2).status_code == 200
-
-    try:
-        wait_until(answering, "the server answering", 60)
-    except BaseException:
-        process.kill()
-        raise
-    return process
-
-
 def test_kill_9_during_a_burst_of_grants_loses_none_that_was_granted(tmp_path: Path) -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -105,7 +85,7 @@ def test_kill_9_during_a_burst_of_grants_loses_none_that_was_granted(tmp_path: P
     admin = shudu(env, "token", "create", "auditor@example.org").strip().splitlines()[-1]
     client_id, secret = _client(env)
     log = tmp_path / "server.log"
-    server = _start(env, port, log)
+    server = start_serve(env, port, log)
     headers = {"Authorization": f"Bearer {admin}"}
     # First use now (see the regulator test): the export after the restart then writes nothing.
     assert httpx.get(f"{base}/api/v1/audit/entries", headers=headers).status_code == 200
@@ -142,7 +122,7 @@ def test_kill_9_during_a_burst_of_grants_loses_none_that_was_granted(tmp_path: P
     for thread in threads:
         thread.join(timeout=30)
 
-    server = _start(env, port, log)
+    server = start_serve(env, port, log)
     try:
 
         def recorded() -> set[str]:
