@@ -88,21 +88,7 @@ def _one_line(value: str) -> str:
 def _date(value: date, language: str) -> str:
     if language == "zh":
         return f"{value.year}年{value.month}月{value.day}日"
-    months = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ]
-    return f"{value.day} {months[value.month - 1]} {value.year}"
+    return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
 
 
 def _bullets(lines: list[str], language: str) -> str:
