@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -27,6 +26,7 @@ from tests.factories import make_dataset, make_member, make_org, principal_of
 
 STATIONS = "站点,区,客流\n人民广场,黄浦区,52000\n徐家汇,徐汇区,41000\n".encode("gb18030")
 LIMIT = 4096
+STALLED = threading.Event()  # what /slow.csv waits for
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -54,7 +54,7 @@ class Handler(BaseHTTPRequestHandler):
         elif self.path == "/slow.csv":
             self.send_response(200)
             self.end_headers()
-            time.sleep(2)
+            STALLED.wait(10)  # stalls until the module's tests are done, sending nothing
         else:
             self._send(404, b"no such file", length=True)
 
@@ -76,6 +76,7 @@ def server() -> Iterator[str]:
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    STALLED.set()
     httpd.shutdown()
     httpd.server_close()
 
