@@ -230,9 +230,7 @@ async def ingest(request: Request) -> Response:
     state = app_state(request)
 
     def check(session: Session, principal: Principal) -> str | None:
-        catalog = DatasetService(session, principal)
-        resource = catalog.get_resource(resource_id)
-        catalog.check_can_edit(resource.dataset.name)
+        resource = DatasetService(session, principal).editable_resource(resource_id)
         return None if resource.is_upload else resource.url
 
     url = await in_transaction(request, check)
@@ -246,9 +244,7 @@ async def ingest(request: Request) -> Response:
             fetched = exc
 
     def work(session: Session, principal: Principal) -> dict[str, Any]:
-        catalog = DatasetService(session, principal)
-        resource = catalog.get_resource(resource_id)
-        catalog.check_can_edit(resource.dataset.name)
+        resource = DatasetService(session, principal).editable_resource(resource_id)
         service = DatastoreService(session)
         if resource.is_upload:
             assert resource.sha256 is not None
@@ -282,9 +278,7 @@ async def update_schema(request: Request) -> Response:
     data = await read_model(request, SchemaUpdate)
 
     def work(session: Session, principal: Principal) -> dict[str, Any]:
-        catalog = DatasetService(session, principal)
-        resource = catalog.get_resource(resource_id)
-        catalog.check_can_edit(resource.dataset.name)
+        resource = DatasetService(session, principal).editable_resource(resource_id)
         service = DatastoreService(session)
         service.set_sensitivity(resource_id, data.sensitivity)
         meta = service.table_of(resource_id)
@@ -321,9 +315,7 @@ async def dismiss_finding(request: Request) -> Response:
     data = await read_model(request, FindingDismissal)
 
     def work(session: Session, principal: Principal) -> dict[str, Any]:
-        catalog = DatasetService(session, principal)
-        resource = catalog.get_resource(resource_id)
-        catalog.check_can_edit(resource.dataset.name)
+        resource = DatasetService(session, principal).editable_resource(resource_id)
         meta = DatastoreService(session).dismiss_finding(
             resource_id, data.field, data.kind, data.reason, principal
         )

@@ -458,6 +458,12 @@ class DatasetService:
             raise NotFound("No such resource")
         return resource
 
+    def editable_resource(self, resource_id: uuid.UUID) -> Resource:
+        """A resource the caller may see and whose dataset the caller may edit."""
+        resource = self.get_resource(resource_id)
+        self.check_can_edit(resource.dataset.name)
+        return resource
+
     def update_resource(self, resource_id: uuid.UUID, data: ResourceUpdate) -> Resource:
         resource = self.get_resource(resource_id)
         self._require_publisher_of(resource.dataset.organization)

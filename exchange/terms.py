@@ -3,12 +3,15 @@ evaluation for a call, and pricing. Everything here is a thin adapter (no rules 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
+
+import orjson
 
 import licensing
 from catalog.datastore.access import AccessDecision
@@ -82,6 +85,15 @@ class Denied:
     failed: list[dict[str, Any]]
 
 
+@functools.lru_cache(maxsize=512)
+def _parsed(canonical: bytes) -> licensing.Policy | None:
+    """A stored policy, validated once per process instead of on every licensed call."""
+    try:
+        return licensing.parse_policy(orjson.loads(canonical))
+    except licensing.PolicyInvalid:
+        return None
+
+
 def evaluate(
     policy: Mapping[str, Any],
     *,
@@ -96,8 +108,9 @@ def evaluate(
     calls_today: int,
     rows_this_month: int,
 ) -> Allowed | Denied:
+    parsed = _parsed(licensing.canonical_json(policy))
     outcome = licensing.evaluate(
-        policy,
+        policy if parsed is None else parsed,  # an invalid policy is parsed again, and denies
         licensing.Request(
             action=action,
             time=now,
