@@ -20,6 +20,7 @@ import hashlib
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import orjson
 from sqlalchemy import select, update
@@ -94,28 +95,32 @@ class AccessGate:
 
     # -- counters ---------------------------------------------------------------------------
 
-    def _ensure(self, entitlement_id: uuid.UUID, period: str) -> None:
-        values = {
-            "entitlement_id": entitlement_id,
-            "period": period,
-            "calls": 0,
-            "rows": 0,
-            "denials": 0,
-        }
+    def _insert(self, entitlement_id: uuid.UUID, period: str, calls: int = 0) -> Any:
+        """An INSERT of the period's counter row (the dialect's, for ON CONFLICT)."""
         dialect = self.session.get_bind().dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        self.session.execute(insert(UsageCounter).values(**values).on_conflict_do_nothing())
+        return insert(UsageCounter).values(
+            entitlement_id=entitlement_id, period=period, calls=calls, rows=0, denials=0
+        )
+
+    def _ensure(self, entitlement_id: uuid.UUID, period: str) -> None:
+        self.session.execute(self._insert(entitlement_id, period).on_conflict_do_nothing())
 
     def _take_call(self, entitlement_id: uuid.UUID, day: str, limit: int | None) -> int | None:
-        """One call off today's quota; the calls used after it, or None if none was left."""
-        self._ensure(entitlement_id, day)
-        where = [UsageCounter.entitlement_id == entitlement_id, UsageCounter.period == day]
-        if limit is not None:
-            where.append(UsageCounter.calls < limit)
+        """One call off today's quota; the calls used after it, or None if none was left.
+
+        One atomic upsert: the day's first call creates the row with this call counted, later
+        ones add one only while under the limit (no row comes back once it is reached)."""
+        if limit is not None and limit < 1:
+            self._ensure(entitlement_id, day)
+            return None
         used = self.session.scalar(
-            update(UsageCounter)
-            .where(*where)
-            .values(calls=UsageCounter.calls + 1)
+            self._insert(entitlement_id, day, calls=1)
+            .on_conflict_do_update(
+                index_elements=[UsageCounter.entitlement_id, UsageCounter.period],
+                set_={"calls": UsageCounter.calls + 1},
+                where=None if limit is None else UsageCounter.calls < limit,
+            )
             .returning(UsageCounter.calls)
         )
         return None if used is None else int(used)
