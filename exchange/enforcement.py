@@ -129,11 +129,13 @@ class AccessGate:
         self, entitlement_id: uuid.UUID, month: str, limit: int, wanted: int | None
     ) -> tuple[int, int]:
         """Reserve up to ``wanted`` rows of this month's quota: (reserved, used after)."""
-        self._ensure(entitlement_id, month)
         key = [UsageCounter.entitlement_id == entitlement_id, UsageCounter.period == month]
-        used = int(
-            self.session.scalar(select(UsageCounter.rows).where(*key).with_for_update()) or 0
-        )
+        locked = select(UsageCounter.rows).where(*key).with_for_update()
+        found = self.session.scalar(locked)
+        if found is None:  # the month's first reservation: create the row, then lock it
+            self._ensure(entitlement_id, month)
+            found = self.session.scalar(locked)
+        used = int(found or 0)
         left = max(limit - used, 0)
         reserved = left if wanted is None else min(left, wanted)
         if reserved:
