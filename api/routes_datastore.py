@@ -278,7 +278,7 @@ async def update_schema(request: Request) -> Response:
     data = await read_model(request, SchemaUpdate)
 
     def work(session: Session, principal: Principal) -> dict[str, Any]:
-        resource = DatasetService(session, principal).editable_resource(resource_id)
+        DatasetService(session, principal).editable_resource(resource_id)  # may edit, or refused
         service = DatastoreService(session)
         service.set_sensitivity(resource_id, data.sensitivity)
         meta = service.table_of(resource_id)
@@ -315,7 +315,7 @@ async def dismiss_finding(request: Request) -> Response:
     data = await read_model(request, FindingDismissal)
 
     def work(session: Session, principal: Principal) -> dict[str, Any]:
-        resource = DatasetService(session, principal).editable_resource(resource_id)
+        DatasetService(session, principal).editable_resource(resource_id)  # may edit, or refused
         meta = DatastoreService(session).dismiss_finding(
             resource_id, data.field, data.kind, data.reason, principal
         )
