@@ -1,10 +1,12 @@
 """Licensed calls to conditional datasets: the data API's and file downloads' path through the
 exchange (DESIGN.md §5).
 
-The licence is checked, the quota taken, the query run under the licence's obligations and the
-rows metered in one writing transaction; a refusal commits its ledger entry and then answers
-401/403/429 with the failing term. Exports stream afterwards in a reading transaction, limited
-to the rows the licence granted.
+A records call reads as an open one does: in the request's reading transaction the licence is
+checked (``AccessGate.check``) and the query runs under its obligations (:func:`read_licensed`).
+A short writing transaction then meters it, in the same worker thread (:func:`meter_licensed`):
+the call and the rows off the quotas, the access queued for the ledger. A refusal is recorded
+there too, then answered 401/403/429 with the failing term. Exports count their rows while
+reading and stream afterwards in a reading transaction, limited to the rows the licence metered.
 """
 
 from __future__ import annotations
@@ -12,8 +14,10 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
@@ -23,10 +27,19 @@ from api.http import JSONResponse, encode_cursor, error_response
 from api.state import app_state
 from catalog.datastore.query import RecordQuery, count_of
 from catalog.datastore.services import DatastoreService
+from catalog.models import Dataset
 from catalog.services import DatasetService
 from core.db import transaction
 from core.identity.principal import Principal
-from exchange.enforcement import AccessGate, AccessRequest, Grant, Refusal, fingerprint
+from exchange.enforcement import (
+    AccessGate,
+    AccessRequest,
+    Denial,
+    Grant,
+    Licence,
+    Refusal,
+    fingerprint,
+)
 from licensing import named_fields
 
 EXPORT_TYPES = {
@@ -58,64 +71,115 @@ def _request(
         fields=fields,
         filter_fields=filter_fields,
         dataset_fields=dataset_fields,
-        rows_wanted=None if fmt else query.limit,
         fingerprint=fingerprint(request.method, request.url.path, request.url.query, body),
     )
 
 
-async def licensed_records(
+@dataclass(slots=True)
+class LicensedRead:
+    """The reading phase of a licensed records call: what to meter, and what it read."""
+
+    principal: Principal
+    dataset_id: uuid.UUID
+    access: AccessRequest
+    outcome: Licence | Denial
+    result: dict[str, Any] | None = None  # a page of records (None: an export, or refused)
+    rows: int = 0  # rows the call returns (a page's records, or the rows an export will stream)
+
+
+def read_licensed(
     request: Request,
+    session: Session,
     principal: Principal,
+    dataset: Dataset,
     resource_id: uuid.UUID,
     query: RecordQuery,
     after_id: int | None,
     fmt: str | None,
     body: bytes = b"",
+) -> LicensedRead:
+    """Check the licence and run the query under it, in the request's reading transaction."""
+    service = DatastoreService(session)
+    _meta, table_fields = service.loaded(resource_id)
+    access = _request(request, query, fmt, body, frozenset(f.id for f in table_fields))
+    outcome = AccessGate(session, principal).check(dataset, access)
+    read = LicensedRead(principal, dataset.id, access, outcome)
+    if isinstance(outcome, Denial):
+        return read
+    left = outcome.rows_left
+    if fmt is None:
+        if left is not None:
+            query.limit = min(query.limit, left)  # left >= 1: none left was refused
+        read.result = service.records(resource_id, query, outcome.decision, after_id)
+        read.rows = len(read.result["records"])
+    else:
+        built = service.build(resource_id, query, outcome.decision)
+        rows = int(session.scalar(count_of(built.unpaged)) or 0)
+        read.rows = rows if left is None else min(rows, left)
+    return read
+
+
+@dataclass(frozen=True, slots=True)
+class Metered:
+    """A licensed records call after metering: the grant (or the recorded refusal) and the page
+    of records to answer with (None for an export, which streams afterwards)."""
+
+    outcome: Grant | Refusal
+    result: dict[str, Any] | None
+
+
+def meter_licensed(
+    sessions: sessionmaker[Session],
+    read: LicensedRead,
+    resource_id: uuid.UUID,
+    query: RecordQuery,
+    after_id: int | None,
+) -> Metered:
+    """Meter the call (or record its refusal) in one short writing transaction. Called in the
+    worker thread that read, right after its transaction ended."""
+    with transaction(sessions, write=True) as session:
+        gate = AccessGate(session, read.principal)
+        outcome: Grant | Denial = (
+            read.outcome
+            if isinstance(read.outcome, Denial)
+            else gate.meter(read.dataset_id, read.access, read.outcome, read.rows)
+        )
+        if isinstance(outcome, Denial):
+            return Metered(gate.refuse(read.dataset_id, read.access, outcome), None)
+        result = read.result
+        if result is not None and outcome.rows < read.rows:
+            # Another call took rows of the month's quota meanwhile: read only what is left.
+            query.limit = outcome.rows
+            result = DatastoreService(session).records(
+                resource_id, query, outcome.decision, after_id
+            )
+        return Metered(outcome, result)
+
+
+def licensed_response(
+    sessions: sessionmaker[Session],
+    metered: Metered,
+    resource_id: uuid.UUID,
+    query: RecordQuery,
+    fmt: str | None,
 ) -> Response:
-    state = app_state(request)
-
-    def authorize_and_run() -> tuple[Grant | Refusal, dict[str, Any] | int | None]:
-        # The principal was resolved (token verified) moments ago in this request.
-        with transaction(state.sessions, write=True) as session:
-            resource = DatasetService(session, principal).get_resource(resource_id)
-            service = DatastoreService(session)
-            _meta, table_fields = service.loaded(resource_id)
-            access = _request(request, query, fmt, body, frozenset(f.id for f in table_fields))
-            gate = AccessGate(session, principal)
-            outcome = gate.authorize(resource.dataset, access)
-            if isinstance(outcome, Refusal):
-                return outcome, None
-            if fmt is None:
-                if outcome.rows_reserved is not None:
-                    query.limit = max(1, min(query.limit, outcome.rows_reserved))
-                result = service.records(resource_id, query, outcome.decision, after_id)
-                gate.settle_rows(outcome, len(result["records"]))
-                return outcome, result
-            built = service.build(resource_id, query, outcome.decision)
-            rows = int(session.scalar(count_of(built.unpaged)) or 0)
-            if outcome.rows_reserved is not None:
-                rows = min(rows, outcome.rows_reserved)
-            gate.settle_rows(outcome, rows)
-            return outcome, rows
-
-    outcome, result = await run_in_threadpool(authorize_and_run)
+    outcome, result = metered.outcome, metered.result
     if isinstance(outcome, Refusal):
         return _refused(outcome)
-    if isinstance(result, dict):
+    if result is not None:
         next_key = result.pop("next_key")
         result["next_cursor"] = None if next_key is None else encode_cursor(next_key)
         return JSONResponse(result, headers=outcome.headers)
     assert fmt is not None
-    assert isinstance(result, int)
-    limit, decision = result, outcome.decision
+    limit, decision = outcome.rows, outcome.decision
 
     def stream() -> Iterator[bytes]:
-        with transaction(state.sessions) as session:
+        with transaction(sessions) as session:
             service = DatastoreService(session)
             built = service.build(resource_id, query, decision, raw_values=fmt == "csv")
-            # Never more rows than the licence granted (and metered) above. The in-database CSV
-            # writer pages by row-id ranges and knows no row limit, so a licensed export goes
-            # row by row through the limited query (plan=None).
+            # Never more rows than the licence metered above. The in-database CSV writer pages
+            # by row-id ranges and knows no row limit, so a licensed export goes row by row
+            # through the limited query (plan=None).
             built = dataclasses.replace(built, unpaged=built.unpaged.limit(limit), plan=None)
             yield from service.stream(built, fmt)
 
@@ -134,15 +198,23 @@ async def licensed_download(request: Request, resource_id: uuid.UUID) -> Refusal
         fields=None,
         filter_fields=frozenset(),
         dataset_fields=None,
-        rows_wanted=None,
         fingerprint=fingerprint(request.method, request.url.path, request.url.query),
     )
 
     def authorize() -> Refusal | Grant:
         with transaction(state.sessions, write=True) as session:
             principal = resolve_principal(request, session)
-            resource = DatasetService(session, principal).get_resource(resource_id)
-            return AccessGate(session, principal).authorize(resource.dataset, access)
+            dataset = DatasetService(session, principal).get_resource(resource_id).dataset
+            gate = AccessGate(session, principal)
+            licence = gate.check(dataset, access)
+            outcome = (
+                licence
+                if isinstance(licence, Denial)
+                else gate.meter(dataset.id, access, licence, 0)
+            )
+            if isinstance(outcome, Denial):
+                return gate.refuse(dataset.id, access, outcome)
+            return outcome
 
     return await run_in_threadpool(authorize)
 

@@ -16,7 +16,13 @@ from starlette.responses import Response, StreamingResponse
 from api.auth import resolve_principal
 from api.datastore_runtime import link_fetcher
 from api.http import JSONResponse, decode_cursor, encode_cursor, parse_model, read_json, read_model
-from api.licensed import licensed_records
+from api.licensed import (
+    LicensedRead,
+    Metered,
+    licensed_response,
+    meter_licensed,
+    read_licensed,
+)
 from api.registry import Param, Registry
 from api.routes_v1 import RESOURCE_ID, uuid_from_path
 from api.state import app_state, in_transaction
@@ -106,10 +112,15 @@ async def _records(
 
     def work(
         session: Session, principal: Principal
-    ) -> tuple[dict[str, Any], AccessDecision] | Principal:
+    ) -> tuple[dict[str, Any], AccessDecision] | LicensedRead:
         resource = DatasetService(session, principal).get_resource(resource_id)
         if needs_licence(principal, resource.dataset):
-            return principal  # the exchange's path: licence, quota, ledger (api.licensed)
+            # The exchange's path: the licence checked and the query run under it here, the
+            # call metered right after (api.licensed).
+            return read_licensed(
+                request, session, principal, resource.dataset, resource_id, query, after_id,
+                fmt, raw_body,
+            )  # fmt: skip
         decision = decision_for(principal, resource.dataset)
         service = DatastoreService(session)
         if fmt is not None:
@@ -117,16 +128,25 @@ async def _records(
             return {}, decision
         return service.records(resource_id, query, decision, after_id), decision
 
-    done = await in_transaction(request, work)
-    if isinstance(done, Principal):
-        return await licensed_records(request, done, resource_id, query, after_id, fmt, raw_body)
+    sessions = app_state(request).sessions
+
+    def run() -> tuple[dict[str, Any], AccessDecision] | Metered:
+        # Reading only, also for POST (a query in a body). A licensed call is then metered in
+        # its own short writing transaction, in this same worker thread.
+        with transaction(sessions) as session:
+            done = work(session, resolve_principal(request, session))
+        if isinstance(done, LicensedRead):
+            return meter_licensed(sessions, done, resource_id, query, after_id)
+        return done
+
+    done = await run_in_threadpool(run)
+    if isinstance(done, Metered):
+        return licensed_response(sessions, done, resource_id, query, fmt)
     body, decision = done
     if fmt is None:
         next_key = body.pop("next_key")
         body["next_cursor"] = None if next_key is None else encode_cursor(next_key)
         return JSONResponse(body)
-
-    sessions = app_state(request).sessions
 
     def stream() -> Iterator[bytes]:
         with transaction(sessions) as session:

@@ -1,31 +1,35 @@
 """Enforcement of a licence on one call to a conditional dataset (DESIGN.md §5).
 
-``AccessGate.authorize`` finds the caller's active entitlement for (organization, OAuth
-client, dataset), evaluates its policy, takes the call from the daily calls quota and reserves
-rows from the monthly rows quota, and records the access (or the denial) for the ledger — all
-in the caller's writing transaction. Licensed calls are a hot path, so their entries are queued
-in the outbox with the call (``core.ledger_outbox``) and appended in batches moments later,
-instead of every call queueing behind the ledger's head lock. A denial is *returned*, not
-raised, so that the route commits its ledger entry before answering 401/403/429.
+A licensed call has two phases. ``AccessGate.check`` reads: it finds the caller's entitlement
+for (organization, OAuth client, dataset) and evaluates its policy, so the query then runs under
+the licence's obligations in the request's reading transaction, exactly like an open query.
+``AccessGate.meter`` writes, in one short transaction: it rechecks the entitlement's state (a
+revocation committed meanwhile refuses the call), takes the month's rows and the day's call off
+the quotas, and queues the ledger entry in the outbox (``core.ledger_outbox``: appended in
+batches moments later, instead of every call queueing behind the ledger's head lock). A denial
+from either phase is *returned*, then recorded by ``AccessGate.refuse`` (a denial counted and
+a ledger entry) before the route answers 401/403/429.
 
-Quotas are counted by conditional updates (``UPDATE … SET calls = calls + 1 WHERE calls <
-:limit``); on PostgreSQL the month row is locked before rows are reserved and on SQLite the
-writing transaction already holds the database's write lock, so concurrent calls can never
-together pass a limit.
+Quotas are counted by atomic conditional upserts (``… ON CONFLICT DO UPDATE SET calls = calls +
+1 WHERE calls < :limit``): concurrent calls can never together pass a limit. The rows a query
+returned are metered after it ran; if another call took rows meanwhile so that they no longer
+all fit, the month's row is locked and the call gets what is left (the caller then returns only
+that many).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import orjson
-from sqlalchemy import select, update
+from sqlalchemy import BigInteger, BindParameter, Table, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import Session
 
 from catalog.datastore.access import AccessDecision
 from catalog.models import Dataset, OpenLevel
@@ -52,20 +56,41 @@ class AccessRequest:
     fields: frozenset[str] | None  # projected field ids; None: all the licence allows
     filter_fields: frozenset[str]  # fields filtered, sorted, grouped or aggregated on
     dataset_fields: frozenset[str] | None  # the table's field ids, when it is loaded
-    rows_wanted: int | None  # rows the call may return at most (page size); None: unbounded
     fingerprint: str  # a hash of the request as sent (method, path, query, body)
+
+
+@dataclass(frozen=True, slots=True)
+class Licence:
+    """What the reading phase found: the licence in force for the call, and what it allows."""
+
+    entitlement_id: uuid.UUID
+    organization_id: uuid.UUID
+    agreement_id: uuid.UUID
+    decision: AccessDecision
+    calls_limit: int | None
+    rows_limit: int | None
+    rows_left: int | None  # the month's rows left as read; metering decides under its lock
+    day: str  # the periods the call is counted in
+    month: str
+
+
+@dataclass(frozen=True, slots=True)
+class Denial:
+    """A refusal decided but not yet recorded (:meth:`AccessGate.refuse` records it)."""
+
+    error: LicenceDenied | NotAuthenticated
+    entitlement_id: uuid.UUID | None = None
+    organization_id: uuid.UUID | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    expired: bool = False  # the entitlement lapsed: mark it expired as the refusal is recorded
 
 
 @dataclass(frozen=True, slots=True)
 class Grant:
     entitlement_id: uuid.UUID
     decision: AccessDecision
-    rows_reserved: int | None  # None: no rows quota
+    rows: int  # rows the call was metered for (and may return at most)
     headers: dict[str, str] = field(default_factory=dict)
-    rows_limit: int | None = None
-    rows_before: int = 0  # rows used this month before this call
-    day: str = ""  # the periods the call was counted in (settled in the same ones)
-    month: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,277 +113,349 @@ def _month(now: datetime) -> str:
     return now.strftime("%Y-%m")
 
 
+_ORDER = {  # which of a client's entitlements to a dataset speaks for it: the active one first
+    EntitlementState.ACTIVE: 0,
+    EntitlementState.SUSPENDED: 1,
+    EntitlementState.EXPIRED: 2,
+    EntitlementState.REVOKED: 3,
+}
+
+# Licensed calls are a hot path: their statements are built once, in Core (building an ORM or
+# Core statement costs more than running it), and run on the session's connection.
+_ENT = cast(Table, Entitlement.__table__)
+_CLIENTS = cast(Table, EntitlementClient.__table__)
+_USAGE = cast(Table, UsageCounter.__table__)
+
+_ENTITLEMENTS = (
+    select(
+        _ENT.c.id,
+        _ENT.c.organization_id,
+        _ENT.c.agreement_id,
+        _ENT.c.state,
+        _ENT.c.reason,
+        _ENT.c.policy,
+        _ENT.c.purpose_code,
+        _ENT.c.starts_at,
+        _ENT.c.expires_at,
+    )
+    .join(_CLIENTS, _CLIENTS.c.entitlement_id == _ENT.c.id)
+    .where(
+        _ENT.c.dataset_id == bindparam("b_dataset"),
+        _ENT.c.organization_id.in_(bindparam("b_orgs", expanding=True)),
+        _CLIENTS.c.client_id == bindparam("b_client"),
+    )
+)
+_STATE = select(_ENT.c.state, _ENT.c.reason, _ENT.c.expires_at).where(
+    _ENT.c.id == bindparam("b_id")
+)
+_KEY = (_USAGE.c.entitlement_id == bindparam("b_id"), _USAGE.c.period == bindparam("b_period"))
+_MONTH_ROWS = select(_USAGE.c.rows).where(*_KEY)
+_LOCK_MONTH = _MONTH_ROWS.with_for_update()
+_ADD_ROWS = update(_USAGE).where(*_KEY).values(rows=_USAGE.c.rows + bindparam("b_n"))
+
+
+@dataclass(frozen=True, slots=True)
+class _Upserts:
+    """The counters' atomic upserts, in one dialect (ON CONFLICT is the dialect's)."""
+
+    call: Any  # one call and its rows, under no calls limit: RETURNING calls
+    call_limited: Any  # … only while calls < :b_limit (no row comes back once it is reached)
+    rows: Any  # rows onto the month, only while they fit under :b_limit: RETURNING rows
+    denial: Any  # one denial
+
+
+@functools.cache
+def _upserts(dialect: str) -> _Upserts:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    key = [_USAGE.c.entitlement_id, _USAGE.c.period]
+    c = _USAGE.c
+    rows: BindParameter[int] = bindparam("b_rows", type_=BigInteger)
+    limit: BindParameter[int] = bindparam("b_limit", type_=BigInteger)
+
+    def counters(calls: int, added: BindParameter[int] | int, denials: int) -> Any:
+        return insert(_USAGE).values(
+            entitlement_id=bindparam("b_id"),
+            period=bindparam("b_period"),
+            calls=calls,
+            rows=added,
+            denials=denials,
+        )
+
+    call = counters(1, rows, 0)
+    add_call = {"calls": c.calls + 1, "rows": c.rows + rows}
+    return _Upserts(
+        call=call.on_conflict_do_update(index_elements=key, set_=add_call).returning(c.calls),
+        call_limited=call.on_conflict_do_update(
+            index_elements=key, set_=add_call, where=c.calls < limit
+        ).returning(c.calls),
+        rows=counters(0, rows, 0)
+        .on_conflict_do_update(
+            index_elements=key,
+            set_={"rows": c.rows + rows},
+            where=(c.rows < limit) & (c.rows + rows <= limit),
+        )
+        .returning(c.rows),
+        denial=counters(0, 0, 1).on_conflict_do_update(
+            index_elements=key, set_={"denials": c.denials + 1}
+        ),
+    )
+
+
+def _refused_state(state: EntitlementState, reason: str) -> LicenceDenied:
+    message = f"The licence is {state.value}"
+    if reason:
+        message += f": {reason}"
+    term = "expiry" if state is EntitlementState.EXPIRED else "entitlement"
+    return LicenceDenied(message, term, {"state": state.value})
+
+
+def _rows_used_up(limit: int) -> QuotaExceeded:
+    return QuotaExceeded(f"The monthly quota of {limit} rows is used up", "shudu:rowsPerMonth")
+
+
+def _rows_headers(limit: int, left: int) -> dict[str, str]:
+    return {"X-Quota-Rows-Limit": str(limit), "X-Quota-Rows-Remaining": str(max(left, 0))}
+
+
 class AccessGate:
+    """A licensed call in two phases.
+
+    :meth:`check` only reads: it finds the entitlement and evaluates its policy, so the query
+    can run in the request's reading transaction like an open one. :meth:`meter` then takes the
+    call and the rows in one short writing transaction — rechecking the entitlement's state
+    there, so a revocation committed before it refuses the call — and queues the ledger entry.
+    A denial from either phase is recorded by :meth:`refuse`, in a writing transaction.
+    """
+
     def __init__(self, session: Session, principal: Principal) -> None:
         self.session = session
         self.principal = principal
 
-    # -- counters ---------------------------------------------------------------------------
+    # -- reading: which licence, and what it allows -------------------------------------------
 
-    def _insert(self, entitlement_id: uuid.UUID, period: str, calls: int = 0) -> Any:
-        """An INSERT of the period's counter row (the dialect's, for ON CONFLICT)."""
-        dialect = self.session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        return insert(UsageCounter).values(
-            entitlement_id=entitlement_id, period=period, calls=calls, rows=0, denials=0
-        )
-
-    def _ensure(self, entitlement_id: uuid.UUID, period: str) -> None:
-        self.session.execute(self._insert(entitlement_id, period).on_conflict_do_nothing())
-
-    def _take_call(self, entitlement_id: uuid.UUID, day: str, limit: int | None) -> int | None:
-        """One call off today's quota; the calls used after it, or None if none was left.
-
-        One atomic upsert: the day's first call creates the row with this call counted, later
-        ones add one only while under the limit (no row comes back once it is reached)."""
-        if limit is not None and limit < 1:
-            self._ensure(entitlement_id, day)
-            return None
-        used = self.session.scalar(
-            self._insert(entitlement_id, day, calls=1)
-            .on_conflict_do_update(
-                index_elements=[UsageCounter.entitlement_id, UsageCounter.period],
-                set_={"calls": UsageCounter.calls + 1},
-                where=None if limit is None else UsageCounter.calls < limit,
-            )
-            .returning(UsageCounter.calls)
-        )
-        return None if used is None else int(used)
-
-    def _reserve_rows(
-        self, entitlement_id: uuid.UUID, month: str, limit: int, wanted: int | None
-    ) -> tuple[int, int]:
-        """Reserve up to ``wanted`` rows of this month's quota: (reserved, used after)."""
-        key = [UsageCounter.entitlement_id == entitlement_id, UsageCounter.period == month]
-        locked = select(UsageCounter.rows).where(*key).with_for_update()
-        found = self.session.scalar(locked)
-        if found is None:  # the month's first reservation: create the row, then lock it
-            self._ensure(entitlement_id, month)
-            found = self.session.scalar(locked)
-        used = int(found or 0)
-        left = max(limit - used, 0)
-        reserved = left if wanted is None else min(left, wanted)
-        if reserved:
-            self.session.execute(
-                update(UsageCounter).where(*key).values(rows=UsageCounter.rows + reserved)
-            )
-        return reserved, used + reserved
-
-    def settle_rows(self, grant: Grant, returned: int) -> None:
-        """After the query: count the rows really returned (and give back what was not);
-        the rows header then tells what is left after this call."""
-        if grant.rows_limit is not None:
-            left = max(grant.rows_limit - grant.rows_before - returned, 0)
-            grant.headers["X-Quota-Rows-Remaining"] = str(left)
-        day_key = [
-            UsageCounter.entitlement_id == grant.entitlement_id,
-            UsageCounter.period == grant.day,
-        ]
-        if returned:  # the day's row exists: the call was counted on it in this transaction
-            self.session.execute(
-                update(UsageCounter).where(*day_key).values(rows=UsageCounter.rows + returned)
-            )
-        if grant.rows_reserved is not None and returned < grant.rows_reserved:
-            self.session.execute(
-                update(UsageCounter)
-                .where(
-                    UsageCounter.entitlement_id == grant.entitlement_id,
-                    UsageCounter.period == grant.month,
-                )
-                .values(rows=UsageCounter.rows - (grant.rows_reserved - returned))
-            )
-
-    def _count_denial(self, entitlement_id: uuid.UUID, day: str) -> None:
-        self._ensure(entitlement_id, day)
-        self.session.execute(
-            update(UsageCounter)
-            .where(UsageCounter.entitlement_id == entitlement_id, UsageCounter.period == day)
-            .values(denials=UsageCounter.denials + 1)
-        )
-
-    # -- the decision -----------------------------------------------------------------------
-
-    def _entitlement(self, dataset: Dataset) -> Entitlement | None:
-        orgs = roles.enterprise_org_ids(self.principal)
-        if not orgs or self.principal.client_id is None:
-            return None
-        candidates = self.session.scalars(
-            select(Entitlement)
-            .options(lazyload(Entitlement.clients))  # not needed here: skip the selectin query
-            .join(EntitlementClient, EntitlementClient.entitlement_id == Entitlement.id)
-            .where(
-                Entitlement.dataset_id == dataset.id,
-                Entitlement.organization_id.in_(orgs),
-                EntitlementClient.client_id == self.principal.client_id,
-            )
-        ).all()
-        if not candidates:
-            return None
-        # The active one if any; otherwise the most recent, so the refusal can say why.
-        order = {
-            EntitlementState.ACTIVE: 0,
-            EntitlementState.SUSPENDED: 1,
-            EntitlementState.EXPIRED: 2,
-            EntitlementState.REVOKED: 3,
-        }
-        return min(candidates, key=lambda e: (order[e.state], -e.expires_at.timestamp()))
-
-    def _deny(
-        self,
-        dataset: Dataset,
-        request: AccessRequest,
-        error: LicenceDenied | NotAuthenticated,
-        entitlement: Entitlement | None,
-        headers: dict[str, str] | None = None,
-    ) -> Refusal:
-        now = utcnow()
-        if entitlement is not None:
-            self._count_denial(entitlement.id, _day(now))
-        ledger_outbox.record_later(
-            self.session,
-            "exchange.access.denied",
-            actor=self.principal.client_id or self.principal.user_id,
-            org=entitlement.organization_id if entitlement else None,
-            subject=f"dataset:{dataset.id}",
-            data={
-                "action": request.action,
-                "term": getattr(error, "term", "authentication"),
-                "message": error.message,
-                "entitlement": str(entitlement.id) if entitlement else None,
-                "fields": list(request.fields) if request.fields is not None else None,
-                "request": request.fingerprint,
-            },
-        )
-        return Refusal(error, headers or {})
-
-    def authorize(self, dataset: Dataset, request: AccessRequest) -> Grant | Refusal:
+    def check(self, dataset: Dataset, request: AccessRequest) -> Licence | Denial:
+        """The licence in force for this call, or why there is none (nothing is written)."""
         if not self.principal.is_authenticated:
-            return self._deny(
-                dataset,
-                request,
-                NotAuthenticated("Licensed data needs an OAuth access token of a licensed client"),
-                None,
+            return Denial(
+                NotAuthenticated("Licensed data needs an OAuth access token of a licensed client")
             )
-        entitlement = self._entitlement(dataset)
-        if entitlement is None:
+        orgs = roles.enterprise_org_ids(self.principal)
+        client = self.principal.client_id
+        found = (
+            self._run(
+                _ENTITLEMENTS, {"b_dataset": dataset.id, "b_orgs": list(orgs), "b_client": client}
+            ).all()
+            if orgs and client is not None
+            else []
+        )
+        if not found:
             why = (
                 "Licensed data is read through an OAuth client your enterprise designated"
-                if self.principal.client_id is None
+                if client is None
                 else "This client holds no licence for this dataset; apply through the exchange"
             )
-            return self._deny(dataset, request, LicenceDenied(why, "entitlement"), None)
+            return Denial(LicenceDenied(why, "entitlement"))
+        # The active one if any; otherwise the most recent, so the refusal can say why.
+        row = min(found, key=lambda e: (_ORDER[e.state], -e.expires_at.timestamp()))
         now = utcnow()
-        if entitlement.state in (EntitlementState.ACTIVE, EntitlementState.SUSPENDED) and (
-            entitlement.expires_at <= now
-        ):
-            EntitlementService(self.session, self.principal).expire(entitlement, now)
-        if entitlement.state is not EntitlementState.ACTIVE:
-            message = f"The licence is {entitlement.state.value}"
-            if entitlement.reason:
-                message += f": {entitlement.reason}"
-            term = "expiry" if entitlement.state is EntitlementState.EXPIRED else "entitlement"
-            return self._deny(
-                dataset,
-                request,
-                LicenceDenied(message, term, {"state": entitlement.state.value}),
-                entitlement,
+        state = row.state
+        lapsed = state in (EntitlementState.ACTIVE, EntitlementState.SUSPENDED) and (
+            row.expires_at <= now
+        )
+        if lapsed or state is not EntitlementState.ACTIVE:
+            shown = EntitlementState.EXPIRED if lapsed else state
+            return Denial(
+                _refused_state(shown, "" if lapsed else row.reason),
+                row.id,
+                row.organization_id,
+                expired=lapsed,
             )
-        day, month = _day(now), _month(now)
         outcome = terms.evaluate(
-            entitlement.policy,
+            row.policy,
             action=request.action,
-            purpose=entitlement.purpose_code,
-            recipient=str(entitlement.organization_id),
+            purpose=row.purpose_code,
+            recipient=str(row.organization_id),
             now=now,
-            agreement_start=entitlement.starts_at,
+            agreement_start=row.starts_at,
             fields=request.fields,
             filter_fields=request.filter_fields,
             dataset_fields=request.dataset_fields,
-            # Quotas are decided below, by the atomic counters alone (exact under concurrent
-            # calls); the evaluator is asked only which limits are in force.
+            # Quotas are decided by the atomic counters alone (exact under concurrent calls);
+            # the evaluator is asked only which limits are in force.
             calls_today=0,
             rows_this_month=0,
         )
         if isinstance(outcome, terms.Denied):
             error_type = QuotaExceeded if outcome.quota else LicenceDenied
-            return self._deny(
-                dataset,
-                request,
+            return Denial(
                 error_type(outcome.message, outcome.term, {"failed": outcome.failed}),
-                entitlement,
+                row.id,
+                row.organization_id,
             )
         whole = outcome.decision == AccessDecision.full() and outcome.rows_per_month is None
         if request.dataset_fields is None and request.action == "download" and not whole:
-            return self._deny(
-                dataset,
-                request,
+            return Denial(
                 LicenceDenied(
                     "This licence restricts fields, rows or values: read the data through the "
                     "records API, where the restrictions are applied",
                     "download",
                 ),
-                entitlement,
+                row.id,
+                row.organization_id,
             )
+        month = _month(now)
+        rows_left: int | None = None
+        if outcome.rows_per_month is not None:
+            used = self._run(_MONTH_ROWS, {"b_id": row.id, "b_period": month}).scalar()
+            rows_left = max(outcome.rows_per_month - int(used or 0), 0)
+            if rows_left == 0:
+                return Denial(
+                    _rows_used_up(outcome.rows_per_month),
+                    row.id,
+                    row.organization_id,
+                    headers=_rows_headers(outcome.rows_per_month, 0),
+                )
+        return Licence(
+            entitlement_id=row.id,
+            organization_id=row.organization_id,
+            agreement_id=row.agreement_id,
+            decision=outcome.decision,
+            calls_limit=outcome.calls_per_day,
+            rows_limit=outcome.rows_per_month,
+            rows_left=rows_left,
+            day=_day(now),
+            month=month,
+        )
+
+    # -- writing: the quotas, the meter and the ledger ----------------------------------------
+
+    def _run(self, statement: Any, params: dict[str, Any]) -> Any:
+        return self.session.connection().execute(statement, params)
+
+    def _upserts(self) -> _Upserts:
+        return _upserts(self.session.get_bind().dialect.name)
+
+    def _take_rows(self, licence: Licence, limit: int, rows: int) -> tuple[int, int] | None:
+        """Up to ``rows`` of this month's quota: (taken, used after), or None if none is left.
+
+        Usually one atomic upsert that adds them while they fit; when they do not (another call
+        took rows since this one read), the month's row is locked and what is left is taken."""
+        wanted = min(rows, limit)
+        key = {"b_id": licence.entitlement_id, "b_period": licence.month}
+        added = self._run(self._upserts().rows, {**key, "b_rows": wanted, "b_limit": limit})
+        after = added.scalar()
+        if after is not None:
+            return wanted, int(after)
+        used = int(self._run(_LOCK_MONTH, key).scalar() or 0)
+        taken = min(wanted, limit - used)
+        if taken <= 0:
+            return None
+        self._run(_ADD_ROWS, {**key, "b_n": taken})
+        return taken, used + taken
+
+    def _take_call(self, licence: Licence, rows: int) -> int | None:
+        """One call off today's quota, with the rows it returns: the calls used after it, or
+        None if none was left. One atomic upsert: the day's first call creates the row, later
+        ones add to it only while under the limit."""
+        limit = licence.calls_limit
+        if limit is not None and limit < 1:
+            return None
+        upserts = self._upserts()
+        params = {"b_id": licence.entitlement_id, "b_period": licence.day, "b_rows": rows}
+        if limit is None:
+            used = self._run(upserts.call, params).scalar()
+        else:
+            used = self._run(upserts.call_limited, {**params, "b_limit": limit}).scalar()
+        return None if used is None else int(used)
+
+    def meter(
+        self, dataset_id: uuid.UUID, request: AccessRequest, licence: Licence, rows: int
+    ) -> Grant | Denial:
+        """Take this call and the ``rows`` it would return off the quotas, and queue its ledger
+        entry. A Grant may allow fewer rows than asked, when the month's quota ran low meanwhile."""
+        denied = functools.partial(
+            Denial, entitlement_id=licence.entitlement_id, organization_id=licence.organization_id
+        )
+        now_state = self._run(_STATE, {"b_id": licence.entitlement_id}).one_or_none()
+        if now_state is None:
+            return denied(LicenceDenied("The licence no longer exists", "entitlement"))
+        if now_state.state is not EntitlementState.ACTIVE or now_state.expires_at <= utcnow():
+            lapsed = now_state.state in (EntitlementState.ACTIVE, EntitlementState.SUSPENDED)
+            shown = EntitlementState.EXPIRED if lapsed else now_state.state
+            return denied(_refused_state(shown, "" if lapsed else now_state.reason), expired=lapsed)
         headers: dict[str, str] = {}
-        calls_limit = outcome.calls_per_day
-        used = self._take_call(entitlement.id, day, calls_limit)
+        taken, rows_limit = rows, licence.rows_limit
+        if rows_limit is not None:
+            got = self._take_rows(licence, rows_limit, rows) if rows_limit > 0 else None
+            if got is None:
+                return denied(_rows_used_up(rows_limit), headers=_rows_headers(rows_limit, 0))
+            taken, rows_used = got
+            headers.update(_rows_headers(rows_limit, rows_limit - rows_used))
+        calls_limit = licence.calls_limit
+        used = self._take_call(licence, taken)
         if used is None:
             assert calls_limit is not None
-            headers = {"X-Quota-Calls-Limit": str(calls_limit), "X-Quota-Calls-Remaining": "0"}
-            return self._deny(
-                dataset,
-                request,
+            if rows_limit is not None and taken:  # give back the rows this call took above
+                self._run(
+                    _ADD_ROWS,
+                    {"b_id": licence.entitlement_id, "b_period": licence.month, "b_n": -taken},
+                )
+            return denied(
                 QuotaExceeded(
                     f"The daily quota of {calls_limit} calls is used up", "shudu:callsPerDay"
                 ),
-                entitlement,
-                headers,
+                headers={"X-Quota-Calls-Limit": str(calls_limit), "X-Quota-Calls-Remaining": "0"},
             )
         if calls_limit is not None:
             headers["X-Quota-Calls-Limit"] = str(calls_limit)
             headers["X-Quota-Calls-Remaining"] = str(max(calls_limit - used, 0))
-        reserved: int | None = None
-        rows_limit = outcome.rows_per_month
-        if rows_limit is not None:
-            reserved, rows_used = self._reserve_rows(
-                entitlement.id, month, rows_limit, request.rows_wanted
-            )
-            headers["X-Quota-Rows-Limit"] = str(rows_limit)
-            headers["X-Quota-Rows-Remaining"] = str(max(rows_limit - rows_used, 0))
-            if reserved == 0:
-                return self._deny(
-                    dataset,
-                    request,
-                    QuotaExceeded(
-                        f"The monthly quota of {rows_limit} rows is used up", "shudu:rowsPerMonth"
-                    ),
-                    entitlement,
-                    headers,
-                )
         ledger_outbox.record_later(
             self.session,
             "exchange.access",
             actor=self.principal.client_id,
-            org=entitlement.organization_id,
-            subject=f"dataset:{dataset.id}",
+            org=licence.organization_id,
+            subject=f"dataset:{dataset_id}",
             data={
                 "action": request.action,
-                "entitlement": str(entitlement.id),
-                "agreement": str(entitlement.agreement_id),
-                "fields": sorted(outcome.decision.fields)
-                if outcome.decision.fields is not None
+                "entitlement": str(licence.entitlement_id),
+                "agreement": str(licence.agreement_id),
+                "fields": sorted(licence.decision.fields)
+                if licence.decision.fields is not None
                 else None,
-                "rows_reserved": reserved,
+                "rows": taken,
                 "request": request.fingerprint,
             },
         )
-        return Grant(
-            entitlement.id,
-            outcome.decision,
-            reserved,
-            headers,
-            rows_limit=rows_limit,
-            rows_before=0 if reserved is None else rows_used - reserved,
-            day=day,
-            month=month,
+        return Grant(licence.entitlement_id, licence.decision, taken, headers)
+
+    def refuse(self, dataset_id: uuid.UUID, request: AccessRequest, denial: Denial) -> Refusal:
+        """Record a refusal (a denial counted on the day, a ledger entry), to answer with."""
+        now = utcnow()
+        if denial.expired and denial.entitlement_id is not None:
+            entitlement = self.session.get(Entitlement, denial.entitlement_id)
+            if entitlement is not None and entitlement.state in (
+                EntitlementState.ACTIVE,
+                EntitlementState.SUSPENDED,
+            ):
+                EntitlementService(self.session, self.principal).expire(entitlement, now)
+        if denial.entitlement_id is not None:
+            self._run(
+                self._upserts().denial, {"b_id": denial.entitlement_id, "b_period": _day(now)}
+            )
+        error = denial.error
+        ledger_outbox.record_later(
+            self.session,
+            "exchange.access.denied",
+            actor=self.principal.client_id or self.principal.user_id,
+            org=denial.organization_id,
+            subject=f"dataset:{dataset_id}",
+            data={
+                "action": request.action,
+                "term": getattr(error, "term", "authentication"),
+                "message": error.message,
+                "entitlement": str(denial.entitlement_id) if denial.entitlement_id else None,
+                "fields": list(request.fields) if request.fields is not None else None,
+                "request": request.fingerprint,
+            },
         )
+        return Refusal(error, denial.headers)

@@ -65,6 +65,7 @@ def decision_for(principal: Principal, dataset: Dataset) -> AccessDecision:
 class DatastoreService:
     def __init__(self, session: Session) -> None:
         self.session = session
+        self._fields: tuple[list[Any], list[Field]] | None = None
 
     # -- loading ----------------------------------------------------------------------------
 
@@ -258,7 +259,10 @@ class DatastoreService:
         meta = self.table_of(resource_id)
         if meta is None or meta.table_name is None:
             raise NotFound("This resource has no queryable data (it is not a loaded table)")
-        return meta, [Field.from_json(f) for f in meta.fields]
+        # The fields are parsed once per stored list (a query asks for them more than once).
+        if self._fields is None or self._fields[0] is not meta.fields:
+            self._fields = (meta.fields, [Field.from_json(f) for f in meta.fields])
+        return meta, list(self._fields[1])
 
     def set_sensitivity(self, resource_id: uuid.UUID, changes: dict[str, Sensitivity]) -> None:
         meta, fields = self.loaded(resource_id)

@@ -1,0 +1,209 @@
+"""Quotas stay exact when licensed calls race, on the lane's database (a fresh SQLite file, or a
+fresh PostgreSQL database), with real threads and connections.
+
+A licensed call checks its licence while reading and is metered afterwards in a short writing
+transaction (exchange.enforcement). Here every caller has read the licence (and the rows left)
+before any of them is metered — the widest race the two phases allow — and still the calls and
+rows granted add up to the quotas exactly; the call that finds fewer rows left than it read
+gets what is left, and its page is read again at that size (api.licensed.meter_licensed).
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.requests import Request
+
+from api.licensed import LicensedRead, meter_licensed, read_licensed
+from api.migrations import upgrade
+from catalog.datastore.query import RecordQuery
+from catalog.filestore import FileStore
+from catalog.models import Dataset
+from core.db import make_engine, make_session_factory, transaction
+from core.identity.models import OrgKind, Role
+from core.identity.principal import OrgRole, Principal
+from exchange.enforcement import AccessGate, AccessRequest, Denial, Grant, Licence
+from exchange.models import UsageCounter
+from tests.factories.exchange import World, activate, make_world
+from tests.support import fresh_database_url
+
+pytestmark = pytest.mark.database
+
+CALLERS = 8
+T = TypeVar("T")
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[tuple[sessionmaker[Session], World]]:
+    engine = make_engine(fresh_database_url(tmp_path, "quotas"))
+    upgrade(engine)
+    sessions = make_session_factory(engine)
+    with transaction(sessions, write=True) as session:
+        world = make_world(session, FileStore(tmp_path / "files"))
+    yield sessions, world
+    engine.dispose()
+
+
+def _licence(sessions: sessionmaker[Session], world: World, **policy: Any) -> Principal:
+    with transaction(sessions, write=True) as session:
+        activate(session, world, **policy)
+    org = world.enterprise
+    return Principal(
+        roles=(OrgRole(org.id, org.name, OrgKind.ENTERPRISE, Role.MEMBER),),
+        via="oauth",
+        client_id=world.client_id,
+        scopes=frozenset({"datastore:read"}),
+    )
+
+
+ACCESS = AccessRequest(
+    action="read",
+    fields=None,
+    filter_fields=frozenset(),
+    dataset_fields=frozenset({"district", "category", "phone", "amount"}),
+    fingerprint="race",
+)
+
+
+def _race(read: Callable[[], T], meter: Callable[[T], Any]) -> list[Any]:
+    """Every caller reads, then (once all have read) every caller is metered, at once."""
+    barrier = threading.Barrier(CALLERS)
+    results: list[Any] = []
+    lock = threading.Lock()
+
+    def caller() -> None:
+        seen = read()
+        barrier.wait(timeout=30)
+        outcome = meter(seen)
+        with lock:
+            results.append(outcome)
+
+    threads = [threading.Thread(target=caller) for _ in range(CALLERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(results) == CALLERS
+    return results
+
+
+def _usage(sessions: sessionmaker[Session]) -> dict[str, tuple[int, int, int]]:
+    with sessions() as session:
+        rows = session.scalars(select(UsageCounter)).all()
+        return {u.period: (u.calls, u.rows, u.denials) for u in rows}
+
+
+def _gate_race(
+    sessions: sessionmaker[Session], world: World, principal: Principal, rows: int
+) -> list[Grant | Denial]:
+    def read() -> Licence:
+        with transaction(sessions) as session:
+            dataset = session.get(Dataset, world.dataset.id)
+            assert dataset is not None
+            licence = AccessGate(session, principal).check(dataset, ACCESS)
+            assert isinstance(licence, Licence), licence
+            return licence
+
+    def meter(licence: Licence) -> Grant | Denial:
+        with transaction(sessions, write=True) as session:
+            gate = AccessGate(session, principal)
+            outcome = gate.meter(world.dataset.id, ACCESS, licence, rows)
+            if isinstance(outcome, Denial):
+                gate.refuse(world.dataset.id, ACCESS, outcome)
+            return outcome
+
+    return _race(read, meter)
+
+
+def test_racing_calls_get_exactly_the_calls_quota(
+    db: tuple[sessionmaker[Session], World],
+) -> None:
+    sessions, world = db
+    principal = _licence(sessions, world, calls=5)
+    outcomes = _gate_race(sessions, world, principal, rows=1)
+    granted = [o for o in outcomes if isinstance(o, Grant)]
+    denied = [o for o in outcomes if isinstance(o, Denial)]
+    assert len(granted) == 5
+    assert {getattr(d.error, "term", None) for d in denied} == {"shudu:callsPerDay"}
+    remaining = sorted(int(g.headers["X-Quota-Calls-Remaining"]) for g in granted)
+    assert remaining == [0, 1, 2, 3, 4]
+    (day,) = [u for period, u in _usage(sessions).items() if len(period) == 10]
+    assert day == (5, 5, CALLERS - 5)  # calls, rows (one each), denials
+
+
+def test_racing_calls_get_exactly_the_rows_quota(
+    db: tuple[sessionmaker[Session], World],
+) -> None:
+    sessions, world = db
+    principal = _licence(sessions, world, rows=10)
+    outcomes = _gate_race(sessions, world, principal, rows=3)
+    taken = sorted(o.rows for o in outcomes if isinstance(o, Grant))
+    assert taken == [1, 3, 3, 3]  # all read 10 left; the fourth finds 1
+    denied = [o for o in outcomes if isinstance(o, Denial)]
+    assert len(denied) == CALLERS - 4
+    assert {getattr(d.error, "term", None) for d in denied} == {"shudu:rowsPerMonth"}
+    usage = _usage(sessions)
+    month = [u for period, u in usage.items() if len(period) == 7]
+    day = [u for period, u in usage.items() if len(period) == 10]
+    assert month[0][1] == 10
+    assert day == [(4, 10, CALLERS - 4)]  # a refused call is not counted as a call
+
+
+def _request(resource_id: str) -> Request:
+    return Request(
+        {
+            "type": "http",
+            "method": "GET",
+            "path": f"/api/v1/resources/{resource_id}/records",
+            "query_string": b"limit=3&sort=amount",
+            "headers": [],
+            "server": ("testserver", 80),
+            "scheme": "http",
+        }
+    )
+
+
+def test_a_page_that_no_longer_fits_the_rows_quota_is_read_again_smaller(
+    db: tuple[sessionmaker[Session], World],
+) -> None:
+    sessions, world = db
+    principal = _licence(sessions, world, rows=4)
+    resource_id = uuid.UUID(world.resource_id)
+    request = _request(world.resource_id)
+
+    def read() -> tuple[LicensedRead, RecordQuery]:
+        query = RecordQuery(limit=3, sort=["amount"])
+        with transaction(sessions) as session:
+            dataset = session.get(Dataset, world.dataset.id)
+            assert dataset is not None
+            found = read_licensed(
+                request, session, principal, dataset, resource_id, query, None, None
+            )
+            return found, query
+
+    def meter(seen: tuple[LicensedRead, RecordQuery]) -> Any:
+        found, query = seen
+        assert found.result is not None
+        assert found.rows == 3  # each read a full page
+        return meter_licensed(sessions, found, resource_id, query, None), found.result
+
+    results = _race(read, meter)
+    pages = sorted(
+        (m.outcome.rows, m.result["records"], first["records"])
+        for m, first in results
+        if isinstance(m.outcome, Grant)
+    )
+    assert [rows for rows, _, _ in pages] == [1, 3]
+    (small, small_first), (full, full_first) = [(p[1], p[2]) for p in pages]
+    assert full == full_first
+    assert small == small_first[:1]  # the same page, cut to what the quota had left
+    assert all(r["phone"] == "***" for r in small + full)
+    day = [u for period, u in _usage(sessions).items() if len(period) == 10]
+    assert day == [(2, 4, CALLERS - 2)]  # calls, rows, denials
