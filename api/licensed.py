@@ -3,9 +3,10 @@ exchange (DESIGN.md §5).
 
 A records call reads as an open one does: in the request's reading transaction the licence is
 checked (``AccessGate.check``) and the query runs under its obligations (:func:`read_licensed`).
-A short writing transaction then meters it, in the same worker thread (:func:`meter_licensed`):
-the call and the rows off the quotas, the access queued for the ledger. A refusal is recorded
-there too, then answered 401/403/429 with the failing term. Exports count their rows while
+Then the call is metered (:func:`meter_licensed`): the call and the rows off the quotas, the
+access queued for the ledger — in the same transaction where the database lets a reading
+transaction write, else in a short writing one right after. A refusal is recorded there too,
+then answered 401/403/429 with the failing term. Exports count their rows while
 reading and stream afterwards in a reading transaction, limited to the rows the licence metered.
 """
 
@@ -29,7 +30,7 @@ from catalog.datastore.query import RecordQuery, count_of
 from catalog.datastore.services import DatastoreService
 from catalog.models import Dataset
 from catalog.services import DatasetService
-from core.db import transaction
+from core.db import transaction, write_in_place
 from core.identity.principal import Principal
 from exchange.enforcement import (
     AccessGate,
@@ -106,16 +107,12 @@ def read_licensed(
     read = LicensedRead(principal, dataset.id, access, outcome)
     if isinstance(outcome, Denial):
         return read
-    left = outcome.rows_left
     if fmt is None:
-        if left is not None:
-            query.limit = min(query.limit, left)  # left >= 1: none left was refused
         read.result = service.records(resource_id, query, outcome.decision, after_id)
         read.rows = len(read.result["records"])
     else:
         built = service.build(resource_id, query, outcome.decision)
-        rows = int(session.scalar(count_of(built.unpaged)) or 0)
-        read.rows = rows if left is None else min(rows, left)
+        read.rows = int(session.scalar(count_of(built.unpaged)) or 0)
     return read
 
 
@@ -128,32 +125,50 @@ class Metered:
     result: dict[str, Any] | None
 
 
+def _meter(
+    session: Session,
+    read: LicensedRead,
+    resource_id: uuid.UUID,
+    query: RecordQuery,
+    after_id: int | None,
+) -> Metered:
+    gate = AccessGate(session, read.principal)
+    outcome: Grant | Denial = (
+        read.outcome
+        if isinstance(read.outcome, Denial)
+        else gate.meter(read.dataset_id, read.access, read.outcome, read.rows)
+    )
+    if isinstance(outcome, Denial):
+        return Metered(gate.refuse(read.dataset_id, read.access, outcome), None)
+    result = read.result
+    if result is not None and outcome.rows < read.rows:
+        # Another call took rows of the month's quota meanwhile: read only what is left.
+        query.limit = outcome.rows
+        result = DatastoreService(session).records(resource_id, query, outcome.decision, after_id)
+    return Metered(outcome, result)
+
+
 def meter_licensed(
+    session: Session,
     sessions: sessionmaker[Session],
     read: LicensedRead,
     resource_id: uuid.UUID,
     query: RecordQuery,
     after_id: int | None,
 ) -> Metered:
-    """Meter the call (or record its refusal) in one short writing transaction. Called in the
-    worker thread that read, right after its transaction ended."""
-    with transaction(sessions, write=True) as session:
-        gate = AccessGate(session, read.principal)
-        outcome: Grant | Denial = (
-            read.outcome
-            if isinstance(read.outcome, Denial)
-            else gate.meter(read.dataset_id, read.access, read.outcome, read.rows)
-        )
-        if isinstance(outcome, Denial):
-            return Metered(gate.refuse(read.dataset_id, read.access, outcome), None)
-        result = read.result
-        if result is not None and outcome.rows < read.rows:
-            # Another call took rows of the month's quota meanwhile: read only what is left.
-            query.limit = outcome.rows
-            result = DatastoreService(session).records(
-                resource_id, query, outcome.decision, after_id
-            )
-        return Metered(outcome, result)
+    """Meter the call (or record its refusal): in the reading transaction ``session`` where the
+    database allows it (core.db.write_in_place), else in a short writing transaction of its own
+    right after. Called in the worker thread that read."""
+
+    def meter(writing: Session) -> Metered:
+        return _meter(writing, read, resource_id, query, after_id)
+
+    metered = write_in_place(session, meter)
+    if metered is not None:
+        return metered
+    session.commit()  # end the reading transaction's snapshot before writing in a new one
+    with transaction(sessions, write=True) as writing:
+        return meter(writing)
 
 
 def licensed_response(

@@ -131,13 +131,13 @@ async def _records(
     sessions = app_state(request).sessions
 
     def run() -> tuple[dict[str, Any], AccessDecision] | Metered:
-        # Reading only, also for POST (a query in a body). A licensed call is then metered in
-        # its own short writing transaction, in this same worker thread.
+        # Reading, also for POST (a query in a body); a licensed call is then metered, in this
+        # transaction where the database allows it (api.licensed.meter_licensed).
         with transaction(sessions) as session:
             done = work(session, resolve_principal(request, session))
-        if isinstance(done, LicensedRead):
-            return meter_licensed(sessions, done, resource_id, query, after_id)
-        return done
+            if isinstance(done, LicensedRead):
+                return meter_licensed(session, sessions, done, resource_id, query, after_id)
+            return done
 
     done = await run_in_threadpool(run)
     if isinstance(done, Metered):

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, func, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager, lazyload
 
 from catalog.datastore.fetch import link_filename
 from catalog.datastore.publication import drop_data_of, personal_data_problems
@@ -449,10 +449,18 @@ class DatasetService:
         return resource
 
     def get_resource(self, resource_id: uuid.UUID) -> Resource:
+        # The dataset comes in the same row (every caller reads it: visibility, the licence
+        # check); its lists (themes, tags, resources) load only if someone reads them — three
+        # queries a data API call does not need.
         resource = self.session.scalar(
             select(Resource)
             .join(Dataset, Resource.dataset_id == Dataset.id)
             .where(Resource.id == resource_id, visibility_condition(self.principal))
+            .options(
+                contains_eager(Resource.dataset).options(
+                    lazyload(Dataset.themes), lazyload(Dataset.tags), lazyload(Dataset.resources)
+                )
+            )
         )
         if resource is None:
             raise NotFound("No such resource")

@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from sqlalchemy import JSON, DateTime, Dialect, MetaData, Uuid, create_engine, event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+T = TypeVar("T")
 
 # Stable constraint names, so Alembic migrations are the same on both databases.
 NAMING_CONVENTION = {
@@ -116,14 +118,60 @@ def transaction(factory: sessionmaker[Session], *, write: bool = False) -> Itera
     serialize = write and _is_sqlite(factory)
     if serialize and not _SQLITE_WRITERS.acquire(timeout=WRITE_LOCK_SECONDS):
         raise OperationalError("BEGIN IMMEDIATE", None, Exception("database is locked"))
+    session: Session | None = None
     try:
         with factory() as session, session.begin():
             if write:
                 session.connection(execution_options={WRITE_OPTION: True})
+            session.info[_MANAGED] = "write" if write else "read"
             yield session
     finally:
-        if serialize:
+        # A reading transaction that wrote in place (write_in_place) holds the lock till here.
+        if serialize or (session is not None and session.info.pop(_HOLDS_WRITER, False)):
             _SQLITE_WRITERS.release()
+
+
+def write_in_place(session: Session, work: Callable[[Session], T]) -> T | None:
+    """Run ``work``, which writes, in the session's *reading* transaction if the database lets
+    it; None if it does not (then nothing was written, and the transaction can still read).
+
+    PostgreSQL always does. SQLite does unless another connection committed since this
+    transaction began reading (SQLITE_BUSY_SNAPSHOT: its snapshot can no longer become a write)
+    or another process keeps the write lock past busy_timeout; the caller then writes in a
+    transaction of its own. On SQLite the process's writer lock is taken first and held till
+    the transaction ends (:func:`transaction` releases it), as a writing transaction would.
+    """
+    managed = session.info.get(_MANAGED)
+    if managed == "write" or session.get_bind().dialect.name != "sqlite":
+        return work(session)
+    if managed != "read":  # no transaction() here to release the writer lock: write apart
+        return None
+    acquired = not session.info.get(_HOLDS_WRITER)
+    if acquired:
+        if not _SQLITE_WRITERS.acquire(timeout=WRITE_LOCK_SECONDS):
+            return None
+        session.info[_HOLDS_WRITER] = True
+    savepoint = session.begin_nested()
+    try:
+        result = work(session)
+    except OperationalError as exc:
+        savepoint.rollback()
+        if getattr(exc.orig, "sqlite_errorcode", 0) & 0xFF == _SQLITE_BUSY:
+            if acquired:  # nothing was written: let the caller's own writing transaction in
+                del session.info[_HOLDS_WRITER]
+                _SQLITE_WRITERS.release()
+            return None
+        raise
+    except BaseException:
+        savepoint.rollback()
+        raise
+    savepoint.commit()
+    return result
+
+
+_MANAGED = "shudu.transaction"
+_HOLDS_WRITER = "shudu.holds_sqlite_writer"
+_SQLITE_BUSY = 5  # SQLITE_BUSY; SQLITE_BUSY_SNAPSHOT is 5 | (2 << 8)
 
 
 # SQLite's busy handler lets a waiting writer sleep 1, 2, 5, 10 … ms between tries, so under

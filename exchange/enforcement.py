@@ -27,7 +27,16 @@ from datetime import datetime
 from typing import Any, cast
 
 import orjson
-from sqlalchemy import BigInteger, BindParameter, Table, bindparam, select, update
+from sqlalchemy import (
+    BigInteger,
+    BindParameter,
+    Table,
+    bindparam,
+    exists,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -69,7 +78,6 @@ class Licence:
     decision: AccessDecision
     calls_limit: int | None
     rows_limit: int | None
-    rows_left: int | None  # the month's rows left as read; metering decides under its lock
     day: str  # the periods the call is counted in
     month: str
 
@@ -148,15 +156,24 @@ _ENTITLEMENTS = (
 _STATE = select(_ENT.c.state, _ENT.c.reason, _ENT.c.expires_at).where(
     _ENT.c.id == bindparam("b_id")
 )
-_KEY = (_USAGE.c.entitlement_id == bindparam("b_id"), _USAGE.c.period == bindparam("b_period"))
-_MONTH_ROWS = select(_USAGE.c.rows).where(*_KEY)
-_LOCK_MONTH = _MONTH_ROWS.with_for_update()
+_ID: BindParameter[uuid.UUID] = bindparam("b_id", type_=_USAGE.c.entitlement_id.type)
+_PERIOD: BindParameter[str] = bindparam("b_period", type_=_USAGE.c.period.type)
+_KEY = (_USAGE.c.entitlement_id == _ID, _USAGE.c.period == _PERIOD)
+_LOCK_MONTH = select(_USAGE.c.rows).where(*_KEY).with_for_update()
 _ADD_ROWS = update(_USAGE).where(*_KEY).values(rows=_USAGE.c.rows + bindparam("b_n"))
+# The entitlement is (still) active: part of each counter's upsert, so a revocation or a
+# suspension committed before the metering refuses the call without a statement of its own.
+_ACTIVE = exists().where(
+    _ENT.c.id == _ID,
+    _ENT.c.state == EntitlementState.ACTIVE,
+    _ENT.c.expires_at > bindparam("b_now", type_=_ENT.c.expires_at.type),
+)
 
 
 @dataclass(frozen=True, slots=True)
 class _Upserts:
-    """The counters' atomic upserts, in one dialect (ON CONFLICT is the dialect's)."""
+    """The counters' atomic upserts, in one dialect (ON CONFLICT is the dialect's). Those that
+    take a call or rows do so only while the entitlement is active; no row comes back if not."""
 
     call: Any  # one call and its rows, under no calls limit: RETURNING calls
     call_limited: Any  # … only while calls < :b_limit (no row comes back once it is reached)
@@ -171,33 +188,31 @@ def _upserts(dialect: str) -> _Upserts:
     c = _USAGE.c
     rows: BindParameter[int] = bindparam("b_rows", type_=BigInteger)
     limit: BindParameter[int] = bindparam("b_limit", type_=BigInteger)
+    columns = ["entitlement_id", "period", "calls", "rows", "denials"]
 
-    def counters(calls: int, added: BindParameter[int] | int, denials: int) -> Any:
-        return insert(_USAGE).values(
-            entitlement_id=bindparam("b_id"),
-            period=bindparam("b_period"),
-            calls=calls,
-            rows=added,
-            denials=denials,
-        )
+    def taking(calls: int, added: BindParameter[int]) -> Any:
+        """INSERT … SELECT …: the new period's row, only if the entitlement is active."""
+        new = select(_ID, _PERIOD, literal(calls, BigInteger), added, literal(0, BigInteger))
+        return insert(_USAGE).from_select(columns, new.where(_ACTIVE))
 
-    call = counters(1, rows, 0)
     add_call = {"calls": c.calls + 1, "rows": c.rows + rows}
     return _Upserts(
-        call=call.on_conflict_do_update(index_elements=key, set_=add_call).returning(c.calls),
-        call_limited=call.on_conflict_do_update(
-            index_elements=key, set_=add_call, where=c.calls < limit
-        ).returning(c.calls),
-        rows=counters(0, rows, 0)
+        call=taking(1, rows)
+        .on_conflict_do_update(index_elements=key, set_=add_call, where=_ACTIVE)
+        .returning(c.calls),
+        call_limited=taking(1, rows)
+        .on_conflict_do_update(index_elements=key, set_=add_call, where=(c.calls < limit) & _ACTIVE)
+        .returning(c.calls),
+        rows=taking(0, rows)
         .on_conflict_do_update(
             index_elements=key,
             set_={"rows": c.rows + rows},
-            where=(c.rows < limit) & (c.rows + rows <= limit),
+            where=(c.rows < limit) & (c.rows + rows <= limit) & _ACTIVE,
         )
         .returning(c.rows),
-        denial=counters(0, 0, 1).on_conflict_do_update(
-            index_elements=key, set_={"denials": c.denials + 1}
-        ),
+        denial=insert(_USAGE)
+        .values(entitlement_id=_ID, period=_PERIOD, calls=0, rows=0, denials=1)
+        .on_conflict_do_update(index_elements=key, set_={"denials": c.denials + 1}),
     )
 
 
@@ -303,18 +318,6 @@ class AccessGate:
                 row.id,
                 row.organization_id,
             )
-        month = _month(now)
-        rows_left: int | None = None
-        if outcome.rows_per_month is not None:
-            used = self._run(_MONTH_ROWS, {"b_id": row.id, "b_period": month}).scalar()
-            rows_left = max(outcome.rows_per_month - int(used or 0), 0)
-            if rows_left == 0:
-                return Denial(
-                    _rows_used_up(outcome.rows_per_month),
-                    row.id,
-                    row.organization_id,
-                    headers=_rows_headers(outcome.rows_per_month, 0),
-                )
         return Licence(
             entitlement_id=row.id,
             organization_id=row.organization_id,
@@ -322,9 +325,8 @@ class AccessGate:
             decision=outcome.decision,
             calls_limit=outcome.calls_per_day,
             rows_limit=outcome.rows_per_month,
-            rows_left=rows_left,
             day=_day(now),
-            month=month,
+            month=_month(now),
         )
 
     # -- writing: the quotas, the meter and the ledger ----------------------------------------
@@ -335,33 +337,60 @@ class AccessGate:
     def _upserts(self) -> _Upserts:
         return _upserts(self.session.get_bind().dialect.name)
 
-    def _take_rows(self, licence: Licence, limit: int, rows: int) -> tuple[int, int] | None:
-        """Up to ``rows`` of this month's quota: (taken, used after), or None if none is left.
+    def _inactive(self, licence: Licence, now: datetime) -> Denial | None:
+        """Why the licence allows no more calls, if so: asked when an upsert took nothing."""
+        found = self._run(_STATE, {"b_id": licence.entitlement_id}).one_or_none()
+        denied = functools.partial(
+            Denial, entitlement_id=licence.entitlement_id, organization_id=licence.organization_id
+        )
+        if found is None:
+            return denied(LicenceDenied("The licence no longer exists", "entitlement"))
+        if found.state is EntitlementState.ACTIVE and found.expires_at > now:
+            return None
+        lapsed = found.state in (EntitlementState.ACTIVE, EntitlementState.SUSPENDED) and (
+            found.expires_at <= now
+        )
+        shown = EntitlementState.EXPIRED if lapsed else found.state
+        return denied(_refused_state(shown, "" if lapsed else found.reason), expired=lapsed)
+
+    def _take_rows(
+        self, licence: Licence, limit: int, rows: int, now: datetime
+    ) -> tuple[int, int] | Denial:
+        """Up to ``rows`` of this month's quota: (taken, used after), or why none were.
 
         Usually one atomic upsert that adds them while they fit; when they do not (another call
         took rows since this one read), the month's row is locked and what is left is taken."""
         wanted = min(rows, limit)
         key = {"b_id": licence.entitlement_id, "b_period": licence.month}
-        added = self._run(self._upserts().rows, {**key, "b_rows": wanted, "b_limit": limit})
-        after = added.scalar()
+        params = {**key, "b_rows": wanted, "b_limit": limit, "b_now": now}
+        after = self._run(self._upserts().rows, params).scalar() if limit > 0 else None
         if after is not None:
             return wanted, int(after)
+        refused = self._inactive(licence, now)
+        if refused is not None:
+            return refused
         used = int(self._run(_LOCK_MONTH, key).scalar() or 0)
         taken = min(wanted, limit - used)
         if taken <= 0:
-            return None
+            return Denial(
+                _rows_used_up(limit),
+                licence.entitlement_id,
+                licence.organization_id,
+                headers=_rows_headers(limit, 0),
+            )
         self._run(_ADD_ROWS, {**key, "b_n": taken})
         return taken, used + taken
 
-    def _take_call(self, licence: Licence, rows: int) -> int | None:
+    def _take_call(self, licence: Licence, rows: int, now: datetime) -> int | None:
         """One call off today's quota, with the rows it returns: the calls used after it, or
-        None if none was left. One atomic upsert: the day's first call creates the row, later
-        ones add to it only while under the limit."""
+        None if none was taken (no call left, or the licence no longer active). One atomic
+        upsert: the day's first call creates the row, later ones add to it."""
         limit = licence.calls_limit
         if limit is not None and limit < 1:
             return None
         upserts = self._upserts()
         params = {"b_id": licence.entitlement_id, "b_period": licence.day, "b_rows": rows}
+        params["b_now"] = now
         if limit is None:
             used = self._run(upserts.call, params).scalar()
         else:
@@ -372,38 +401,35 @@ class AccessGate:
         self, dataset_id: uuid.UUID, request: AccessRequest, licence: Licence, rows: int
     ) -> Grant | Denial:
         """Take this call and the ``rows`` it would return off the quotas, and queue its ledger
-        entry. A Grant may allow fewer rows than asked, when the month's quota ran low meanwhile."""
-        denied = functools.partial(
-            Denial, entitlement_id=licence.entitlement_id, organization_id=licence.organization_id
-        )
-        now_state = self._run(_STATE, {"b_id": licence.entitlement_id}).one_or_none()
-        if now_state is None:
-            return denied(LicenceDenied("The licence no longer exists", "entitlement"))
-        if now_state.state is not EntitlementState.ACTIVE or now_state.expires_at <= utcnow():
-            lapsed = now_state.state in (EntitlementState.ACTIVE, EntitlementState.SUSPENDED)
-            shown = EntitlementState.EXPIRED if lapsed else now_state.state
-            return denied(_refused_state(shown, "" if lapsed else now_state.reason), expired=lapsed)
+        entry — if the licence is still active. A Grant may allow fewer rows than asked, when
+        the month's quota ran low meanwhile."""
+        now = utcnow()
         headers: dict[str, str] = {}
         taken, rows_limit = rows, licence.rows_limit
         if rows_limit is not None:
-            got = self._take_rows(licence, rows_limit, rows) if rows_limit > 0 else None
-            if got is None:
-                return denied(_rows_used_up(rows_limit), headers=_rows_headers(rows_limit, 0))
+            got = self._take_rows(licence, rows_limit, rows, now)
+            if isinstance(got, Denial):
+                return got
             taken, rows_used = got
             headers.update(_rows_headers(rows_limit, rows_limit - rows_used))
         calls_limit = licence.calls_limit
-        used = self._take_call(licence, taken)
+        used = self._take_call(licence, taken, now)
         if used is None:
-            assert calls_limit is not None
             if rows_limit is not None and taken:  # give back the rows this call took above
                 self._run(
                     _ADD_ROWS,
                     {"b_id": licence.entitlement_id, "b_period": licence.month, "b_n": -taken},
                 )
-            return denied(
+            refused = self._inactive(licence, now)
+            if refused is not None:
+                return refused
+            assert calls_limit is not None
+            return Denial(
                 QuotaExceeded(
                     f"The daily quota of {calls_limit} calls is used up", "shudu:callsPerDay"
                 ),
+                licence.entitlement_id,
+                licence.organization_id,
                 headers={"X-Quota-Calls-Limit": str(calls_limit), "X-Quota-Calls-Remaining": "0"},
             )
         if calls_limit is not None:

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.migrations import upgrade
 from bench.datastore.__main__ import free_port
 from catalog.datastore.services import DatastoreService
+from catalog.datastore.worker import index_pending
 from catalog.filestore import FileStore
 from catalog.schemas import DatasetCreate, ResourceCreate
 from catalog.services import DatasetService
@@ -209,6 +210,7 @@ def main() -> None:
     settings = load_settings({k: v for k, v in env.items() if k.startswith("SHUDU_")})
     files = FileStore(settings.files_dir)
     ids = setup(sessions, files, work, args.rows)
+    index_pending(sessions)  # the indexes the worker builds after a load, as in production
     engine.dispose()
     print(f"backend {engine.dialect.name}; {args.rows:,} rows in each table")
 

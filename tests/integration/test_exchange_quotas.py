@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -30,7 +31,9 @@ from core.db import make_engine, make_session_factory, transaction
 from core.identity.models import OrgKind, Role
 from core.identity.principal import OrgRole, Principal
 from exchange.enforcement import AccessGate, AccessRequest, Denial, Grant, Licence
+from exchange.entitlements import EntitlementService
 from exchange.models import UsageCounter
+from exchange.states import EntitlementAction
 from tests.factories.exchange import World, activate, make_world
 from tests.support import fresh_database_url
 
@@ -178,21 +181,23 @@ def test_a_page_that_no_longer_fits_the_rows_quota_is_read_again_smaller(
     resource_id = uuid.UUID(world.resource_id)
     request = _request(world.resource_id)
 
-    def read() -> tuple[LicensedRead, RecordQuery]:
+    def read() -> tuple[ExitStack, Session, LicensedRead, RecordQuery]:
+        # The reading transaction stays open until the call is metered, as in the route.
+        stack = ExitStack()
+        session = stack.enter_context(transaction(sessions))
         query = RecordQuery(limit=3, sort=["amount"])
-        with transaction(sessions) as session:
-            dataset = session.get(Dataset, world.dataset.id)
-            assert dataset is not None
-            found = read_licensed(
-                request, session, principal, dataset, resource_id, query, None, None
-            )
-            return found, query
+        dataset = session.get(Dataset, world.dataset.id)
+        assert dataset is not None
+        found = read_licensed(request, session, principal, dataset, resource_id, query, None, None)
+        return stack, session, found, query
 
-    def meter(seen: tuple[LicensedRead, RecordQuery]) -> Any:
-        found, query = seen
+    def meter(seen: tuple[ExitStack, Session, LicensedRead, RecordQuery]) -> Any:
+        stack, session, found, query = seen
         assert found.result is not None
         assert found.rows == 3  # each read a full page
-        return meter_licensed(sessions, found, resource_id, query, None), found.result
+        first = dict(found.result)
+        with stack:
+            return meter_licensed(session, sessions, found, resource_id, query, None), first
 
     results = _race(read, meter)
     pages = sorted(
@@ -207,3 +212,25 @@ def test_a_page_that_no_longer_fits_the_rows_quota_is_read_again_smaller(
     assert all(r["phone"] == "***" for r in small + full)
     day = [u for period, u in _usage(sessions).items() if len(period) == 10]
     assert day == [(2, 4, CALLERS - 2)]  # calls, rows, denials
+
+
+@pytest.mark.parametrize("action", [EntitlementAction.REVOKE, EntitlementAction.SUSPEND])
+def test_a_licence_revoked_after_the_read_refuses_at_metering(
+    db: tuple[sessionmaker[Session], World], action: EntitlementAction
+) -> None:
+    sessions, world = db
+    principal = _licence(sessions, world, rows=100)
+    with transaction(sessions) as session:
+        dataset = session.get(Dataset, world.dataset.id)
+        assert dataset is not None
+        licence = AccessGate(session, principal).check(dataset, ACCESS)
+    assert isinstance(licence, Licence)
+    with transaction(sessions, write=True) as session:  # between the call's read and metering
+        reviewer = EntitlementService(session, world.as_(world.reviewer))
+        reviewer.change(licence.entitlement_id, action, "Misuse reported")
+    with transaction(sessions, write=True) as session:
+        outcome = AccessGate(session, principal).meter(world.dataset.id, ACCESS, licence, 3)
+    assert isinstance(outcome, Denial)
+    assert outcome.error.message.startswith("The licence is ")
+    assert "Misuse reported" in outcome.error.message
+    assert _usage(sessions) == {}  # neither the call nor its rows were counted
