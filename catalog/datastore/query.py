@@ -116,6 +116,21 @@ class BuiltQuery:
     plan: RowPlan | None = None  # None for aggregates and distinct queries
 
 
+def _values_of(spec: Any) -> list[Any] | None:
+    """The values a filter picks, if it only picks values (a list, one value, ``in`` or
+    ``eq``), none of them null; else None."""
+    if isinstance(spec, dict):
+        if len(spec) != 1:
+            return None
+        ((op, raw),) = spec.items()
+        spec = raw if op == "in" else [raw] if op == "eq" else None
+    elif not isinstance(spec, list):
+        spec = [spec]
+    if not isinstance(spec, list) or any(v is None or isinstance(v, (dict, list)) for v in spec):
+        return None
+    return spec
+
+
 def _unknown(name: str, where: str) -> ValidationFailed:
     return ValidationFailed(
         f"Unknown field {name!r} in {where}", {where: [f"no field named {name!r}"]}
@@ -196,6 +211,38 @@ class QueryBuilder:
                 out.append(self._condition(f, column, op, raw, where))
         return out
 
+    def _narrowed(
+        self, row_filter: Mapping[str, Any], filters: Mapping[str, Any]
+    ) -> tuple[Mapping[str, Any], Mapping[str, Any]]:
+        """Where the row filter and the caller both pick values of one field (``{"f": [a, b]}``
+        and ``{"f": [b, c]}``), one condition with the caller's values the row filter allows
+        (``{"f": {"in": [b]}}``): the same rows, but the database looks them up by one list
+        instead of scanning the rows of one list to test them against the other.
+
+        Only plain value lists and single values merge, compared as the field's typed values;
+        anything else (ranges, nulls, a field the caller may not filter on, a value that does
+        not parse) stays as it was, to be applied or refused as usual."""
+        kept, narrowed = dict(row_filter), dict(filters)
+        for name, spec in row_filter.items():
+            allowed, asked = _values_of(spec), _values_of(filters.get(name))
+            f = self.fields.get(name)
+            usable = (
+                f is not None
+                and (self.decision.fields is None or name in self.decision.fields)
+                and name not in self.decision.masked
+            )
+            if allowed is None or asked is None or not usable or len(asked) > 1000:
+                continue
+            assert f is not None
+            try:
+                licensed = [parse_value(f.type, v) for v in allowed]
+                chosen = [v for v in asked if parse_value(f.type, v) in licensed]
+            except (ValueError, OverflowError):
+                continue
+            narrowed[name] = {"in": chosen}
+            del kept[name]
+        return kept, narrowed
+
     def _condition(
         self, f: Field, column: Any, op: str, raw: Any, where: str
     ) -> ColumnElement[bool]:
@@ -265,8 +312,9 @@ class QueryBuilder:
     def build(self, query: RecordQuery, after_id: int | None = None) -> BuiltQuery:
         decision = self.decision
         where: list[ColumnElement[bool]] = []
-        where += self.conditions(decision.row_filter, "row_filter", trusted=True)
-        where += self.conditions(query.filters, "filters")
+        row_filter, filters = self._narrowed(decision.row_filter, query.filters)
+        where += self.conditions(row_filter, "row_filter", trusted=True)
+        where += self.conditions(filters, "filters")
         if query.q:
             where.append(self._text_search(query.q))
         if query.group_by or query.aggregates:

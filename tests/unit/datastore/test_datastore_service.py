@@ -177,6 +177,7 @@ def test_access_decision_is_applied_in_sql(world: dict[str, Any]) -> None:
     rows = AccessDecision(row_filter={"区": "浦东新区"})
     assert _q(world, rows)["total"] == 2
     assert _q(world, rows, filters={"区": "黄浦区"})["total"] == 0
+    assert _q(world, rows, filters={"区": {"ne": "浦东新区"}})["total"] == 0
 
     masked = AccessDecision(masked=frozenset({"名称"}))
     assert {r["名称"] for r in _q(world, masked)["records"]} == {MASK}
@@ -195,6 +196,43 @@ def test_access_decision_is_applied_in_sql(world: dict[str, Any]) -> None:
     service: DatastoreService = world["service"]
     built = service.build(world["resource"].id, RecordQuery(), masked)
     assert "CASE WHEN" in str(built.select)
+
+
+@pytest.mark.parametrize(
+    ("row_filter", "filters", "total", "lists"),
+    [
+        ({"区": ["浦东新区", "徐汇区"]}, {"区": ["徐汇区", "黄浦区"]}, 2, 1),
+        ({"区": ["浦东新区", "徐汇区"]}, {"区": "黄浦区"}, 0, 0),  # none allowed: false
+        ({"区": {"in": ["浦东新区", "徐汇区"]}}, {"区": {"eq": "浦东新区"}}, 2, 1),
+        ({"床位": [50, 2000]}, {"床位": ["2000", 3000]}, 1, 1),  # compared as numbers
+        ({"区": ["浦东新区"]}, {"区": {"null": False}}, 2, 1),  # not a value list: both apply
+        ({"区": ["浦东新区"]}, {"床位": [50, 10]}, 1, 2),  # other fields: both apply
+    ],
+)
+def test_a_filter_within_the_row_filter_narrows_it(
+    world: dict[str, Any],
+    row_filter: dict[str, Any],
+    filters: dict[str, Any],
+    total: int,
+    lists: int,
+) -> None:
+    """The caller's values that the row filter allows, as one condition: the same rows."""
+    decision = AccessDecision(row_filter=row_filter)
+    assert _q(world, decision, filters=filters)["total"] == total
+    service: DatastoreService = world["service"]
+    built = service.build(world["resource"].id, RecordQuery(filters=filters), decision)
+    assert str(built.select).count(" IN (") == lists
+
+
+def test_narrowing_never_lets_a_caller_filter_on_a_field_it_may_not_use(
+    world: dict[str, Any],
+) -> None:
+    masked = AccessDecision(row_filter={"名称": ["东方医院"]}, masked=frozenset({"名称"}))
+    with pytest.raises(PermissionDenied, match="masked"):
+        _q(world, masked, filters={"名称": ["东方医院"]})
+    projected = AccessDecision(row_filter={"名称": ["东方医院"]}, fields=frozenset({"区"}))
+    with pytest.raises(PermissionDenied, match="not part of your access"):
+        _q(world, projected, filters={"名称": ["东方医院"]})
 
 
 def test_export_streams_with_formula_cells_escaped(world: dict[str, Any]) -> None:
