@@ -1,4 +1,4 @@
-"""``shudu exchange``: the exchange's periodic work, run by cron or an operator."""
+"""``shudu exchange``: the exchange's periodic work, run once (``shudu worker`` also sweeps)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from core.errors import ShuduError
 from core.identity.models import Organization
 from core.identity.principal import Principal
 from core.settings import load_settings
-from exchange.entitlements import EntitlementService
 from exchange.metering import MeteringService, check_month
 from exchange.models import Entitlement
 from exchange.obligations import ObligationService
@@ -23,14 +22,13 @@ def exchange() -> None:
 
 @exchange.command("sweep")
 def sweep() -> None:
-    """Expire lapsed licences and record a reminder for every overdue usage report."""
+    """Expire lapsed licences and remind of overdue usage reports (`shudu worker` does this
+    every minute; this runs it once, e.g. from cron where no worker runs)."""
     settings = load_settings()
     engine = make_engine(settings.database_url)
     try:
         with transaction(make_session_factory(engine), write=True) as session:
-            operator = Principal.operator()
-            expired = EntitlementService(session, operator).expire_due()
-            reminded = ObligationService(session, operator).send_reminders()
+            expired, reminded = ObligationService(session, Principal.operator()).sweep()
     finally:
         engine.dispose()
     click.echo(f"expired {expired} licence(s); {reminded} usage report reminder(s) recorded")

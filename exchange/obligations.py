@@ -17,6 +17,7 @@ from core import ledger
 from core.clock import utcnow
 from core.errors import Conflict, PermissionDenied, ValidationFailed
 from core.identity.principal import Principal
+from core.ledger import LedgerEntry
 from exchange import roles
 from exchange.entitlements import EntitlementService
 from exchange.models import (
@@ -28,6 +29,7 @@ from exchange.models import (
 from exchange.schemas import DeletionCertificateCreate, UsageReportCreate
 
 REMIND_DAYS_BEFORE = 7
+REMIND_EVERY = timedelta(days=1)  # an overdue report is reminded of once a day
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,13 +128,26 @@ class ObligationService:
         return any(r.get("action") == "shudu:reportUsage" for r in policy.get("obligation", []))
 
     def send_reminders(self) -> int:
-        """Record a reminder in the ledger for every overdue report (the worker's sweep)."""
+        """Record a reminder in the ledger for every overdue report (the worker's sweep), at
+        most one per licence every :data:`REMIND_EVERY` however often the sweep runs."""
         count = 0
+        since = utcnow() - REMIND_EVERY
         for item in self.reminders():
             if not item.overdue:
                 continue
             entitlement = self.session.get(Entitlement, item.entitlement_id)
             assert entitlement is not None
+            reminded = self.session.scalar(
+                select(LedgerEntry.seq)
+                .where(
+                    LedgerEntry.type == "exchange.report.reminder",
+                    LedgerEntry.subject == f"entitlement:{entitlement.id}",
+                    LedgerEntry.time > since,
+                )
+                .limit(1)
+            )
+            if reminded is not None:
+                continue
             ledger.append(
                 self.session,
                 "exchange.report.reminder",
@@ -142,6 +157,12 @@ class ObligationService:
             )
             count += 1
         return count
+
+    def sweep(self) -> tuple[int, int]:
+        """The exchange's periodic work: expire lapsed licences, remind of overdue reports.
+        Returns (licences expired, reminders recorded)."""
+        expired = EntitlementService(self.session, self.principal).expire_due()
+        return expired, self.send_reminders()
 
     def certify_deletion(
         self, entitlement_id: uuid.UUID, data: DeletionCertificateCreate

@@ -321,6 +321,7 @@ def test_the_sweep_expires_lapsed_licences_and_reminds_overdue_reports(
     assert obligations.send_reminders() == 0
     entitlement.starts_at = utcnow() - timedelta(days=31)
     assert obligations.send_reminders() == 1
+    assert obligations.send_reminders() == 0  # once a day, however often the sweep runs
     assert EntitlementService(session, operator).expire_due() == 0
     entitlement.expires_at = utcnow() - timedelta(seconds=1)
     assert EntitlementService(session, operator).expire_due() == 1
