@@ -3,9 +3,10 @@
 A licensed call has two phases. ``AccessGate.check`` reads: it finds the caller's entitlement
 for (organization, OAuth client, dataset) and evaluates its policy, so the query then runs under
 the licence's obligations in the request's reading transaction, exactly like an open query.
-``AccessGate.meter`` writes, in one short transaction: it rechecks the entitlement's state (a
-revocation committed meanwhile refuses the call), takes the month's rows and the day's call off
-the quotas, and queues the ledger entry in the outbox (``core.ledger_outbox``: appended in
+``AccessGate.meter`` then writes — in that same transaction where the database allows it,
+else in a short one of its own (api.licensed): it takes the month's rows and the day's call off
+the quotas only while the entitlement is still active (a revocation committed meanwhile refuses
+the call), and queues the ledger entry in the outbox (``core.ledger_outbox``: appended in
 batches moments later, instead of every call queueing behind the ledger's head lock). A denial
 from either phase is *returned*, then recorded by ``AccessGate.refuse`` (a denial counted and
 a ledger entry) before the route answers 401/403/429.
@@ -237,9 +238,9 @@ class AccessGate:
 
     :meth:`check` only reads: it finds the entitlement and evaluates its policy, so the query
     can run in the request's reading transaction like an open one. :meth:`meter` then takes the
-    call and the rows in one short writing transaction — rechecking the entitlement's state
-    there, so a revocation committed before it refuses the call — and queues the ledger entry.
-    A denial from either phase is recorded by :meth:`refuse`, in a writing transaction.
+    call and the rows — only while the entitlement is still active, so a revocation committed
+    before it refuses the call — and queues the ledger entry. A denial from either phase is
+    recorded by :meth:`refuse`. Both write: the caller runs them where writing is allowed.
     """
 
     def __init__(self, session: Session, principal: Principal) -> None:
@@ -459,9 +460,11 @@ class AccessGate:
         now = utcnow()
         if denial.expired and denial.entitlement_id is not None:
             entitlement = self.session.get(Entitlement, denial.entitlement_id)
-            if entitlement is not None and entitlement.state in (
-                EntitlementState.ACTIVE,
-                EntitlementState.SUSPENDED,
+            # Still lapsed as it is now (a renewal may have committed since the call read it).
+            if (
+                entitlement is not None
+                and entitlement.state in (EntitlementState.ACTIVE, EntitlementState.SUSPENDED)
+                and entitlement.expires_at <= now
             ):
                 EntitlementService(self.session, self.principal).expire(entitlement, now)
         if denial.entitlement_id is not None:

@@ -14,6 +14,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -27,12 +28,13 @@ from api.migrations import upgrade
 from catalog.datastore.query import RecordQuery
 from catalog.filestore import FileStore
 from catalog.models import Dataset
+from core.clock import utcnow
 from core.db import make_engine, make_session_factory, transaction
 from core.identity.models import OrgKind, Role
 from core.identity.principal import OrgRole, Principal
 from exchange.enforcement import AccessGate, AccessRequest, Denial, Grant, Licence
 from exchange.entitlements import EntitlementService
-from exchange.models import UsageCounter
+from exchange.models import Entitlement, EntitlementState, UsageCounter
 from exchange.states import EntitlementAction
 from tests.factories.exchange import World, activate, make_world
 from tests.support import fresh_database_url
@@ -234,3 +236,28 @@ def test_a_licence_revoked_after_the_read_refuses_at_metering(
     assert outcome.error.message.startswith("The licence is ")
     assert "Misuse reported" in outcome.error.message
     assert _usage(sessions) == {}  # neither the call nor its rows were counted
+
+
+def test_a_renewal_between_the_read_and_the_refusal_is_not_undone(
+    db: tuple[sessionmaker[Session], World],
+) -> None:
+    sessions, world = db
+    principal = _licence(sessions, world)
+    with transaction(sessions, write=True) as session:
+        lapsed = session.scalars(select(Entitlement)).one()
+        lapsed.expires_at = utcnow() - timedelta(seconds=1)
+    with transaction(sessions) as session:
+        dataset = session.get(Dataset, world.dataset.id)
+        assert dataset is not None
+        denial = AccessGate(session, principal).check(dataset, ACCESS)
+    assert isinstance(denial, Denial)
+    assert denial.expired
+    assert denial.entitlement_id is not None
+    with transaction(sessions, write=True) as session:  # the provider renews meanwhile
+        EntitlementService(session, world.as_(world.publisher)).renew(denial.entitlement_id, 30)
+    with transaction(sessions, write=True) as session:
+        AccessGate(session, principal).refuse(world.dataset.id, ACCESS, denial)
+    with transaction(sessions) as session:
+        renewed = session.get(Entitlement, denial.entitlement_id)
+        assert renewed is not None
+        assert renewed.state is EntitlementState.ACTIVE
