@@ -11,6 +11,7 @@ from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 
+from api.exchange_pages import annotate_offers
 from api.http import JSONResponse, decode_cursor, encode_cursor, query_int
 from api.registry import Param, Registry
 from api.search_runtime import search_runtime
@@ -202,7 +203,10 @@ FILTER_PARAMS = tuple(
 )
 async def search(request: Request) -> Response:
     query, result, labels = await run_search(request)
-    return JSONResponse(result_json(query, result, labels))
+    body = result_json(query, result, labels)
+    # Each hit says how many licence offers it has (conditional datasets listed as products).
+    await in_transaction(request, lambda session, _: annotate_offers(session, body["items"]))
+    return JSONResponse(body)
 
 
 @search_api.op(

@@ -198,6 +198,9 @@ def test_search_hits_of_products_carry_the_badge(
     page = client.get("/search", params={"q": world.dataset.title_zh})
     assert page.status_code == 200
     assert f'href="/dataset/{world.dataset.name}#offers"' in page.text
+    # The JSON search says it too: how many offers each hit has.
+    found = client.get("/api/v1/search", params={"q": world.dataset.title_zh}).json()["items"]
+    assert [(hit["name"], hit["offers"]) for hit in found] == [(world.dataset.name, 1)]
 
 
 def test_pages_need_a_login(client: TestClient) -> None:
