@@ -166,7 +166,8 @@ def meter_licensed(
     metered = write_in_place(session, meter)
     if metered is not None:
         return metered
-    session.commit()  # end the reading transaction's snapshot before writing in a new one
+    if session.in_transaction():  # end the reading snapshot before writing in a new one
+        session.commit()
     with transaction(sessions, write=True) as writing:
         return meter(writing)
 

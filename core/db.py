@@ -133,7 +133,7 @@ def transaction(factory: sessionmaker[Session], *, write: bool = False) -> Itera
 
 def write_in_place(session: Session, work: Callable[[Session], T]) -> T | None:
     """Run ``work``, which writes, in the session's *reading* transaction if the database lets
-    it; None if it does not (then nothing was written, and the transaction can still read).
+    it; None if it does not (then nothing was written, and the transaction was ended).
 
     PostgreSQL always does. SQLite does unless another connection committed since this
     transaction began reading (SQLITE_BUSY_SNAPSHOT: its snapshot can no longer become a write)
@@ -151,22 +151,18 @@ def write_in_place(session: Session, work: Callable[[Session], T]) -> T | None:
         if not _SQLITE_WRITERS.acquire(timeout=WRITE_LOCK_SECONDS):
             return None
         session.info[_HOLDS_WRITER] = True
-    savepoint = session.begin_nested()
     try:
-        result = work(session)
+        return work(session)
     except OperationalError as exc:
-        savepoint.rollback()
-        if getattr(exc.orig, "sqlite_errorcode", 0) & 0xFF == _SQLITE_BUSY:
-            if acquired:  # nothing was written: let the caller's own writing transaction in
-                del session.info[_HOLDS_WRITER]
-                _SQLITE_WRITERS.release()
-            return None
-        raise
-    except BaseException:
-        savepoint.rollback()
-        raise
-    savepoint.commit()
-    return result
+        if getattr(exc.orig, "sqlite_errorcode", 0) & 0xFF != _SQLITE_BUSY:
+            raise
+        # Busy comes at the first write, before anything was written: give the reading
+        # transaction up (what it read stays valid) and the lock to the caller's own writer.
+        session.rollback()
+        if acquired:
+            del session.info[_HOLDS_WRITER]
+            _SQLITE_WRITERS.release()
+        return None
 
 
 _MANAGED = "shudu.transaction"

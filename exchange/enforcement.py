@@ -149,11 +149,9 @@ _ENTITLEMENTS = (
     )
     .join(_CLIENTS, _CLIENTS.c.entitlement_id == _ENT.c.id)
     .where(
-        _ENT.c.dataset_id == bindparam("b_dataset"),
-        _ENT.c.organization_id.in_(bindparam("b_orgs", expanding=True)),
-        _CLIENTS.c.client_id == bindparam("b_client"),
+        _ENT.c.dataset_id == bindparam("b_dataset"), _CLIENTS.c.client_id == bindparam("b_client")
     )
-)
+)  # the caller's organizations are matched in Python: no list to expand into the SQL each time
 _STATE = select(_ENT.c.state, _ENT.c.reason, _ENT.c.expires_at).where(
     _ENT.c.id == bindparam("b_id")
 )
@@ -258,9 +256,11 @@ class AccessGate:
         orgs = roles.enterprise_org_ids(self.principal)
         client = self.principal.client_id
         found = (
-            self._run(
-                _ENTITLEMENTS, {"b_dataset": dataset.id, "b_orgs": list(orgs), "b_client": client}
-            ).all()
+            [
+                row
+                for row in self._run(_ENTITLEMENTS, {"b_dataset": dataset.id, "b_client": client})
+                if row.organization_id in orgs
+            ]
             if orgs and client is not None
             else []
         )
