@@ -18,9 +18,7 @@ import argparse
 import os
 import random
 import shutil
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -31,6 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.migrations import upgrade
 from bench.datastore.__main__ import free_port
+from bench.serving import serving
 from catalog.datastore.services import DatastoreService
 from catalog.datastore.worker import index_pending
 from catalog.filestore import FileStore
@@ -217,23 +216,9 @@ def main() -> None:
 
     # The server runs in its own process, as deployed: a load generator in the same process
     # would compete with it for the GIL and inflate both paths' times.
-    log = (work / "server.log").open("wb")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "api", "serve", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        _wait_for(server, base, work)
+    command = [sys.executable, "-m", "api", "serve", "--port", str(port)]
+    with serving(command, env, base, work / "server.log"):
         timings = _measure(base, ids, args.requests)
-    finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
     for level, label in (("open", "open dataset    "), ("conditional", "licensed dataset")):
         t = timings[level]
         print(
@@ -248,19 +233,6 @@ def main() -> None:
         f" p50 {p50['conditional'] - p50['open']:+.2f} ms"
     )
     shutil.rmtree(work, ignore_errors=True)
-
-
-def _wait_for(server: subprocess.Popen[bytes], base: str, work: Path) -> None:
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{base}/.well-known/jwks.json").status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        if time.monotonic() > deadline or server.poll() is not None:
-            sys.exit(f"the server did not start; see {work / 'server.log'}")
-        time.sleep(0.1)
 
 
 def _measure(base: str, ids: dict[str, str], requests: int) -> dict[str, list[float]]:

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import socket
 import statistics
 import subprocess
@@ -38,6 +37,8 @@ from pathlib import Path
 
 import httpx
 import orjson
+
+from bench.serving import serving
 
 SHUDU = [sys.executable, "-m", "api"]
 
@@ -192,23 +193,11 @@ def main() -> None:
     ).stdout  # fmt: skip
     created = orjson.loads(out.strip().splitlines()[-1])
     creds = (created["client_id"], created["client_secret"])
-    log = (data_dir / "server.log").open("wb")
     command = [*SHUDU, "serve", "--port", str(port)]
     if args.workers > 1:
         command = [sys.executable, "-m", "uvicorn", "bench.oauth.asgi:app", "--port", str(port),
                    "--workers", str(args.workers), "--log-level", "warning"]  # fmt: skip
-    server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/.well-known/jwks.json").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline or server.poll() is not None:
-                raise SystemExit("the server did not start; see " + str(data_dir / "server.log"))
-            time.sleep(0.1)
+    with serving(command, env, base, data_dir / "server.log"):
         postgres = env.get("SHUDU_DATABASE_URL", "").startswith("postgresql")
         database = "PostgreSQL" if postgres else "SQLite"
         print(
@@ -242,13 +231,6 @@ def main() -> None:
         alone, counting = _in_process(data_dir, token, base, args.requests)
         print(f"protector alone (in-process)    {alone * 1e3:.3f} ms per request")
         print(f"rate-limit count (in-process)   {counting * 1e3:.3f} ms per request")
-    finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
 
 
 if __name__ == "__main__":
