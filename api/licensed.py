@@ -142,7 +142,8 @@ def _meter(
         return Metered(gate.refuse(read.dataset_id, read.access, outcome), None)
     result = read.result
     if result is not None and outcome.rows < read.rows:
-        # Another call took rows of the month's quota meanwhile: read only what is left.
+        # Fewer of the month's rows were left than the page held (the quota ran low, or racing
+        # calls took them): read the page again at what this call got.
         query.limit = outcome.rows
         result = DatastoreService(session).records(resource_id, query, outcome.decision, after_id)
     return Metered(outcome, result)

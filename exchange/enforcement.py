@@ -13,9 +13,9 @@ a ledger entry) before the route answers 401/403/429.
 
 Quotas are counted by atomic conditional upserts (``… ON CONFLICT DO UPDATE SET calls = calls +
 1 WHERE calls < :limit``): concurrent calls can never together pass a limit. The rows a query
-returned are metered after it ran; if another call took rows meanwhile so that they no longer
-all fit, the month's row is locked and the call gets what is left (the caller then returns only
-that many).
+returned are metered after it ran; if they no longer all fit (the quota ran low, or racing calls
+took rows meanwhile), the month's row is locked and the call gets what is left (the caller then
+returns only that many).
 """
 
 from __future__ import annotations
