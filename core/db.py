@@ -135,11 +135,11 @@ def write_in_place(session: Session, work: Callable[[Session], T]) -> T | None:
     """Run ``work``, which writes, in the session's *reading* transaction if the database lets
     it; None if it does not (then nothing was written, and the transaction was ended).
 
-    PostgreSQL always does. SQLite does unless another connection committed since this
-    transaction began reading (SQLITE_BUSY_SNAPSHOT: its snapshot can no longer become a write)
-    or another process keeps the write lock past busy_timeout; the caller then writes in a
-    transaction of its own. On SQLite the process's writer lock is taken first and held till
-    the transaction ends (:func:`transaction` releases it), as a writing transaction would.
+    PostgreSQL always does. SQLite does when the process's writer lock is free at once and no
+    other connection committed since this transaction began reading (else SQLITE_BUSY_SNAPSHOT:
+    its snapshot can no longer become a write); the caller then writes in a transaction of its
+    own. The writer lock, once taken, is held till the transaction ends (:func:`transaction`
+    releases it), as a writing transaction would.
     """
     managed = session.info.get(_MANAGED)
     if managed == "write" or session.get_bind().dialect.name != "sqlite":
@@ -148,7 +148,10 @@ def write_in_place(session: Session, work: Callable[[Session], T]) -> T | None:
         return None
     acquired = not session.info.get(_HOLDS_WRITER)
     if acquired:
-        if not _SQLITE_WRITERS.acquire(timeout=WRITE_LOCK_SECONDS):
+        # Never wait for the lock here: a waiter would hold its pooled connection meanwhile,
+        # and the lock's holder may need one from the pool to write (a deadlock when many
+        # wait). Busy now: the caller writes apart, after giving its connection back.
+        if not _SQLITE_WRITERS.acquire(blocking=False):
             return None
         session.info[_HOLDS_WRITER] = True
     try:

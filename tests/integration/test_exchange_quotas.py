@@ -261,3 +261,46 @@ def test_a_renewal_between_the_read_and_the_refusal_is_not_undone(
         renewed = session.get(Entitlement, denial.entitlement_id)
         assert renewed is not None
         assert renewed.state is EntitlementState.ACTIVE
+
+
+def test_more_concurrent_calls_than_pooled_connections_all_get_through(
+    db: tuple[sessionmaker[Session], World],
+) -> None:
+    """More callers than the connection pool holds (5 + 10), each reading then metering as the
+    route does: none may wait for the writer lock while holding a connection (that deadlocked:
+    the lock's holder found no connection left, and calls failed after the lock timeout)."""
+    sessions, world = db
+    principal = _licence(sessions, world)
+    resource_id = uuid.UUID(world.resource_id)
+    request = _request(world.resource_id)
+    outcomes: list[object] = []
+    lock = threading.Lock()
+    start = threading.Barrier(24)
+
+    def caller() -> None:
+        start.wait(timeout=30)
+        for _ in range(3):
+            query = RecordQuery(limit=2)
+            try:
+                with transaction(sessions) as session:
+                    dataset = session.get(Dataset, world.dataset.id)
+                    assert dataset is not None
+                    found = read_licensed(
+                        request, session, principal, dataset, resource_id, query, None, None
+                    )
+                    metered = meter_licensed(session, sessions, found, resource_id, query, None)
+                outcome: object = metered.outcome
+            except Exception as exc:  # recorded, to fail the test with it below
+                outcome = exc
+            with lock:
+                outcomes.append(outcome)
+
+    threads = [threading.Thread(target=caller) for _ in range(24)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert len(outcomes) == 72
+    assert [o for o in outcomes if not isinstance(o, Grant)] == []
+    day = [u for period, u in _usage(sessions).items() if len(period) == 10]
+    assert day[0][0] == 72  # every call counted once

@@ -5,6 +5,7 @@ for the caller's own writing transaction."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -68,3 +69,33 @@ def test_a_stale_snapshot_writes_nothing_and_frees_the_writer(
             assert done == 1
     expected = [2, 3] if engine.dialect.name == "sqlite" else [1, 2]
     assert _notes(sessions) == expected
+
+
+def test_a_held_writer_lock_is_not_waited_for(
+    db: tuple[Engine, sessionmaker[Session]],
+) -> None:
+    """A reading transaction that waited for the writer lock would hold its pooled connection
+    meanwhile; with many such waiters the lock's holder found no connection left to write with
+    (a deadlock, seen as 500s under concurrent licensed calls). It writes apart instead."""
+    engine, sessions = db
+    holding, done = threading.Event(), threading.Event()
+
+    def writer() -> None:
+        with transaction(sessions, write=True):  # holds the lock, writes nothing
+            holding.set()
+            done.wait(timeout=5)  # a waiting caller would get the lock after this
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    assert holding.wait(timeout=10)
+    with transaction(sessions) as session:
+        session.execute(text("SELECT count(*) FROM notes")).scalar()
+        done_in_place = write_in_place(session, _add(1))
+    done.set()
+    thread.join(timeout=10)
+    if engine.dialect.name == "sqlite":
+        assert done_in_place is None
+        assert _notes(sessions) == []
+    else:
+        assert done_in_place == 1
+        assert _notes(sessions) == [1]
