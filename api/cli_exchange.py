@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from sqlalchemy import select
 
+from api.exchange_runtime import sweep_once
 from core.db import make_engine, make_session_factory, transaction
 from core.errors import ShuduError
 from core.identity.models import Organization
@@ -12,7 +13,6 @@ from core.identity.principal import Principal
 from core.settings import load_settings
 from exchange.metering import MeteringService, check_month
 from exchange.models import Entitlement
-from exchange.obligations import ObligationService
 
 
 @click.group()
@@ -27,8 +27,7 @@ def sweep() -> None:
     settings = load_settings()
     engine = make_engine(settings.database_url)
     try:
-        with transaction(make_session_factory(engine), write=True) as session:
-            expired, reminded = ObligationService(session, Principal.operator()).sweep()
+        expired, reminded = sweep_once(make_session_factory(engine))
     finally:
         engine.dispose()
     click.echo(f"expired {expired} licence(s); {reminded} usage report reminder(s) recorded")

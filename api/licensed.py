@@ -133,13 +133,9 @@ def _meter(
     after_id: int | None,
 ) -> Metered:
     gate = AccessGate(session, read.principal)
-    outcome: Grant | Denial = (
-        read.outcome
-        if isinstance(read.outcome, Denial)
-        else gate.meter(read.dataset_id, read.access, read.outcome, read.rows)
-    )
-    if isinstance(outcome, Denial):
-        return Metered(gate.refuse(read.dataset_id, read.access, outcome), None)
+    outcome = gate.admit(read.dataset_id, read.access, read.outcome, read.rows)
+    if isinstance(outcome, Refusal):
+        return Metered(outcome, None)
     result = read.result
     if result is not None and outcome.rows < read.rows:
         # Fewer of the month's rows were left than the page held (the quota ran low, or racing
@@ -223,15 +219,7 @@ async def licensed_download(request: Request, resource_id: uuid.UUID) -> Refusal
             principal = resolve_principal(request, session)
             dataset = DatasetService(session, principal).get_resource(resource_id).dataset
             gate = AccessGate(session, principal)
-            licence = gate.check(dataset, access)
-            outcome = (
-                licence
-                if isinstance(licence, Denial)
-                else gate.meter(dataset.id, access, licence, 0)
-            )
-            if isinstance(outcome, Denial):
-                return gate.refuse(dataset.id, access, outcome)
-            return outcome
+            return gate.admit(dataset.id, access, gate.check(dataset, access), 0)
 
     return await run_in_threadpool(authorize)
 

@@ -17,7 +17,6 @@ from api.auth import resolve_principal
 from api.datastore_runtime import link_fetcher
 from api.http import JSONResponse, decode_cursor, encode_cursor, parse_model, read_json, read_model
 from api.licensed import (
-    LicensedRead,
     Metered,
     licensed_response,
     meter_licensed,
@@ -110,17 +109,20 @@ async def _records(
     query = parse_model(RecordQuery, data)
     after_id = _cursor(query)
 
+    sessions = app_state(request).sessions
+
     def work(
         session: Session, principal: Principal
-    ) -> tuple[dict[str, Any], AccessDecision] | LicensedRead:
+    ) -> tuple[dict[str, Any], AccessDecision] | Metered:
         resource = DatasetService(session, principal).get_resource(resource_id)
         if needs_licence(principal, resource.dataset):
-            # The exchange's path: the licence checked and the query run under it here, the
-            # call metered right after (api.licensed).
-            return read_licensed(
+            # The exchange's path: the licence checked and the query run under it here, then
+            # the call metered — in this transaction where the database allows (api.licensed).
+            read = read_licensed(
                 request, session, principal, resource.dataset, resource_id, query, after_id,
                 fmt, raw_body,
             )  # fmt: skip
+            return meter_licensed(session, sessions, read, resource_id, query, after_id)
         decision = decision_for(principal, resource.dataset)
         service = DatastoreService(session)
         if fmt is not None:
@@ -128,18 +130,8 @@ async def _records(
             return {}, decision
         return service.records(resource_id, query, decision, after_id), decision
 
-    sessions = app_state(request).sessions
-
-    def run() -> tuple[dict[str, Any], AccessDecision] | Metered:
-        # Reading, also for POST (a query in a body); a licensed call is then metered, in this
-        # transaction where the database allows it (api.licensed.meter_licensed).
-        with transaction(sessions) as session:
-            done = work(session, resolve_principal(request, session))
-            if isinstance(done, LicensedRead):
-                return meter_licensed(session, sessions, done, resource_id, query, after_id)
-            return done
-
-    done = await run_in_threadpool(run)
+    # Reading, also for POST (a query in a body).
+    done = await in_transaction(request, work, write=False)
     if isinstance(done, Metered):
         return licensed_response(sessions, done, resource_id, query, fmt)
     body, decision = done

@@ -215,12 +215,26 @@ def _upserts(dialect: str) -> _Upserts:
     )
 
 
-def _refused_state(state: EntitlementState, reason: str) -> LicenceDenied:
-    message = f"The licence is {state.value}"
-    if reason:
+def _state_denial(
+    entitlement_id: uuid.UUID,
+    organization_id: uuid.UUID,
+    state: EntitlementState,
+    reason: str,
+    expires_at: datetime,
+    now: datetime,
+) -> Denial | None:
+    """Why an entitlement in this state refuses a call now, or None if it allows one. One that
+    lapsed while active or suspended is refused as expired (and marked so when recorded)."""
+    lapsed = state in (EntitlementState.ACTIVE, EntitlementState.SUSPENDED) and expires_at <= now
+    if not lapsed and state is EntitlementState.ACTIVE:
+        return None
+    shown = EntitlementState.EXPIRED if lapsed else state
+    message = f"The licence is {shown.value}"
+    if reason and not lapsed:
         message += f": {reason}"
-    term = "expiry" if state is EntitlementState.EXPIRED else "entitlement"
-    return LicenceDenied(message, term, {"state": state.value})
+    term = "expiry" if shown is EntitlementState.EXPIRED else "entitlement"
+    error = LicenceDenied(message, term, {"state": shown.value})
+    return Denial(error, entitlement_id, organization_id, expired=lapsed)
 
 
 def _rows_used_up(limit: int) -> QuotaExceeded:
@@ -274,18 +288,11 @@ class AccessGate:
         # The active one if any; otherwise the most recent, so the refusal can say why.
         row = min(found, key=lambda e: (_ORDER[e.state], -e.expires_at.timestamp()))
         now = utcnow()
-        state = row.state
-        lapsed = state in (EntitlementState.ACTIVE, EntitlementState.SUSPENDED) and (
-            row.expires_at <= now
+        refused = _state_denial(
+            row.id, row.organization_id, row.state, row.reason, row.expires_at, now
         )
-        if lapsed or state is not EntitlementState.ACTIVE:
-            shown = EntitlementState.EXPIRED if lapsed else state
-            return Denial(
-                _refused_state(shown, "" if lapsed else row.reason),
-                row.id,
-                row.organization_id,
-                expired=lapsed,
-            )
+        if refused is not None:
+            return refused
         outcome = terms.evaluate(
             row.policy,
             action=request.action,
@@ -340,19 +347,11 @@ class AccessGate:
 
     def _inactive(self, licence: Licence, now: datetime) -> Denial | None:
         """Why the licence allows no more calls, if so: asked when an upsert took nothing."""
+        ids = licence.entitlement_id, licence.organization_id
         found = self._run(_STATE, {"b_id": licence.entitlement_id}).one_or_none()
-        denied = functools.partial(
-            Denial, entitlement_id=licence.entitlement_id, organization_id=licence.organization_id
-        )
         if found is None:
-            return denied(LicenceDenied("The licence no longer exists", "entitlement"))
-        if found.state is EntitlementState.ACTIVE and found.expires_at > now:
-            return None
-        lapsed = found.state in (EntitlementState.ACTIVE, EntitlementState.SUSPENDED) and (
-            found.expires_at <= now
-        )
-        shown = EntitlementState.EXPIRED if lapsed else found.state
-        return denied(_refused_state(shown, "" if lapsed else found.reason), expired=lapsed)
+            return Denial(LicenceDenied("The licence no longer exists", "entitlement"), *ids)
+        return _state_denial(*ids, found.state, found.reason, found.expires_at, now)
 
     def _take_rows(
         self, licence: Licence, limit: int, rows: int, now: datetime
@@ -454,6 +453,16 @@ class AccessGate:
             },
         )
         return Grant(licence.entitlement_id, licence.decision, taken, headers)
+
+    def admit(
+        self, dataset_id: uuid.UUID, request: AccessRequest, found: Licence | Denial, rows: int
+    ) -> Grant | Refusal:
+        """Meter the call under the licence :meth:`check` found, or record why there was none
+        (or why metering refused it)."""
+        outcome = (
+            found if isinstance(found, Denial) else self.meter(dataset_id, request, found, rows)
+        )
+        return self.refuse(dataset_id, request, outcome) if isinstance(outcome, Denial) else outcome
 
     def refuse(self, dataset_id: uuid.UUID, request: AccessRequest, denial: Denial) -> Refusal:
         """Record a refusal (a denial counted on the day, a ledger entry), to answer with."""
