@@ -17,23 +17,33 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from api import exchange_pages, pages, routes_ckan, routes_dcat, web
-from api.audit_runtime import start_audit
-from api.datastore_runtime import link_fetcher, start_datastore
+from api.access.ratelimit import RateLimitMiddleware
+from api.audit import routes as audit_routes
+from api.audit.routes import AUDIT_SCHEMAS, audit_api
+from api.ckan import routes as ckan_routes
+from api.dcat import routes as dcat_routes
+from api.html import error_page
 from api.http import JSONResponse, error_body, error_response
 from api.oauth import routes as oauth_routes
-from api.oauth.ratelimit import RateLimitMiddleware
-from api.oauth.runtime import start_oauth
 from api.openapi import openapi_document
 from api.registry import Registry
-from api.routes_audit import AUDIT_SCHEMAS, audit_api, public_routes
-from api.routes_datastore import DATASTORE_SCHEMAS, datastore_api
-from api.routes_exchange import EXCHANGE_SCHEMAS, exchange_api
-from api.routes_oauth_clients import CLIENT_SCHEMAS, clients_api
-from api.routes_search import SEARCH_SCHEMAS, search_api
-from api.routes_v1 import api
-from api.search_runtime import start_search
+from api.runtime.audit import start_audit
+from api.runtime.datastore import link_fetcher, start_datastore
+from api.runtime.oauth import start_oauth
+from api.runtime.search import start_search
 from api.state import AppState
+from api.v1.accounts import accounts_api
+from api.v1.clients import CLIENT_SCHEMAS, clients_api
+from api.v1.datasets import datasets_api
+from api.v1.datastore import DATASTORE_SCHEMAS, datastore_api
+from api.v1.exchange import EXCHANGE_SCHEMAS, exchange_api
+from api.v1.organizations import organizations_api
+from api.v1.resources import resources_api
+from api.v1.search import SEARCH_SCHEMAS, search_api
+from api.v1.vocabularies import vocabularies_api
+from api.web import accounts as account_pages
+from api.web import catalog as catalog_pages
+from api.web import exchange as exchange_pages
 from catalog.filestore import FileStore
 from catalog.search.interfaces import SearchBackend
 from core.db import make_engine, make_session_factory
@@ -55,7 +65,7 @@ async def _shudu_error(request: Request, exc: Exception) -> Response:
     if _is_api(request):
         presented = "authorization" in request.headers
         return error_response(exc, credentials_presented=presented)
-    return web.error_page(request, exc.status_code, exc.message)
+    return error_page(request, exc.status_code, exc.message)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -65,7 +75,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     if _is_api(request):
         body = {"error": {"code": f"http_{exc.status_code}", "message": message, "details": {}}}
         return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
-    return web.error_page(request, exc.status_code, message)
+    return error_page(request, exc.status_code, message)
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
@@ -77,7 +87,19 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
 
 
 # Every registry of API operations: routing and the OpenAPI document both come from these.
-REGISTRIES = (api, search_api, audit_api, clients_api, datastore_api, exchange_api)
+REGISTRIES = (
+    accounts_api,
+    vocabularies_api,
+    organizations_api,
+    datasets_api,
+    resources_api,
+    search_api,
+    audit_api,
+    clients_api,
+    datastore_api,
+    exchange_api,
+)
+API_PREFIX = "/api/v1"
 EXTRA_SCHEMAS = {
     **AUDIT_SCHEMAS,
     **CLIENT_SCHEMAS,
@@ -88,7 +110,7 @@ EXTRA_SCHEMAS = {
 
 
 async def _openapi(request: Request) -> Response:
-    registry = Registry(api.prefix, [op for r in REGISTRIES for op in r.operations])
+    registry = Registry(API_PREFIX, [op for r in REGISTRIES for op in r.operations])
     document = openapi_document(registry, request.app.state.shudu.settings.base_url)
     document["components"]["schemas"].update(EXTRA_SCHEMAS)
     return JSONResponse(document)
@@ -151,12 +173,12 @@ def create_app(
     routes = [
         Route("/api/v1/openapi.json", _openapi, methods=["GET"]),
         *(route for registry in REGISTRIES for route in registry.routes()),
-        *public_routes(),
-        *routes_ckan.routes(),
-        *routes_dcat.routes(),
+        *audit_routes.public_routes(),
+        *ckan_routes.routes(),
+        *dcat_routes.routes(),
         *oauth_routes.routes(),
-        *pages.routes(),
-        *web.routes(),
+        *catalog_pages.routes(),
+        *account_pages.routes(),
         *exchange_pages.routes(),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]

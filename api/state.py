@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
-from api.auth import resolve_principal
+from api.access.auth import resolve_principal
 from catalog.filestore import FileStore
 from core.db import transaction
 from core.identity.principal import Principal

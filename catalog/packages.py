@@ -1,6 +1,6 @@
 """The catalog seen as CKAN packages: listing, searching and writing through CKAN dicts.
 
-Serves the CKAN Action API (api/routes_ckan.py) and the harvesters (catalog/harvest). Every
+Serves the CKAN Action API (api/ckan/routes.py) and the harvesters (catalog/harvest). Every
 read goes through ``visibility_condition`` and every write through ``DatasetService``, so the
 rules of the catalog hold here exactly as on /api/v1.
 """

@@ -6,7 +6,7 @@ A hot path therefore writes its event to the transactional outbox instead (one i
 its own transaction: the event commits with the grant or not at all), and a drainer appends
 the pending events to the ledger in one batch under one lock (:func:`drain`), then deletes
 them in the same transaction — so an event is in the outbox or in the ledger, never both,
-never neither. Drainers run in every web process and in ``shudu worker`` (api.audit_runtime)
+never neither. Drainers run in every web process and in ``shudu worker`` (api.runtime.audit)
 every :data:`DRAIN_SECONDS`; several may run at once, because each takes the head lock before
 reading the outbox. A regulator therefore sees an event within about DRAIN_SECONDS.
 

@@ -1,10 +1,12 @@
-"""Enforcement of a licence on one call to a conditional dataset (DESIGN.md §5).
+"""Enforcement of a licence on one call to a conditional dataset.
+
+See docs/architecture.md, "One licensed call, end to end".
 
 A licensed call has two phases. ``AccessGate.check`` reads: it finds the caller's entitlement
 for (organization, OAuth client, dataset) and evaluates its policy, so the query then runs under
 the licence's obligations in the request's reading transaction, exactly like an open query.
 ``AccessGate.meter`` then writes — in that same transaction where the database allows it,
-else in a short one of its own (api.licensed): it takes the month's rows and the day's call off
+else in a short one of its own (exchange.reads): it takes the month's rows and the day's call off
 the quotas only while the entitlement is still active (a revocation committed meanwhile refuses
 the call), and queues the ledger entry in the outbox (``core.ledger_outbox``: appended in
 batches moments later, instead of every call queueing behind the ledger's head lock). A denial

@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.testclient import TestClient
 
 from api.app import create_app
-from api.migrations import upgrade
 from catalog.filestore import FileStore
 from catalog.search.sqlite_fts import SqliteFtsBackend
 from core.db import make_engine
+from core.migrations import upgrade
 from core.settings import Settings, load_settings
 from tests.support import LANE, fresh_database_url
 

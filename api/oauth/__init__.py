@@ -1,1 +1,3 @@
-"""The OAuth 2.0 authorization server and resource protection (issue 5; DESIGN.md §5, §8)."""
+"""The OAuth 2.0 endpoints (``/oauth/authorize``, ``token``, ``revoke``, ``introspect``, the
+metadata and JWKS documents) and the developer's client pages. The authorization server they
+drive, and resource protection, are ``api.access``."""

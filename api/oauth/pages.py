@@ -11,10 +11,11 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from api.oauth.client_keys import fetch_jwks
-from api.routes_oauth_clients import clients_json, flush_usage
+from api.access.client_keys import fetch_jwks
+from api.html import error_page, login_url, read_form, render
+from api.representations.clients import clients_json
+from api.runtime.oauth import flush_usage
 from api.state import app_state, in_transaction
-from api.web import _form, error_page, login_url, render
 from core.errors import NotAuthenticated, ShuduError, ValidationFailed
 from core.identity.oauth import AUTH_METHODS, SCOPES, OAuthClientService
 from core.identity.principal import Principal
@@ -58,7 +59,7 @@ async def clients_page(request: Request) -> Response:
         return RedirectResponse(login_url("/account/clients"), status_code=303)
     shown: dict[str, Any] | None = None
     try:
-        form = await _form(request) if request.method == "POST" else None
+        form = await read_form(request) if request.method == "POST" else None
         jwks = None
         if form is not None and form.get("action") == "create":
             jwks = await _client_keys(request, form)

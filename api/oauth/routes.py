@@ -15,19 +15,19 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from api.auth import CSRF_FORM_FIELD, check_csrf
-from api.http import JSONResponse
-from api.oauth import pages
-from api.oauth.runtime import OAuthRuntime
-from api.oauth.server import (
+from api.access.auth import CSRF_FORM_FIELD, check_csrf
+from api.access.server import (
     HttpInput,
     OAuthResponse,
     ShuduAuthorizationServer,
     bind_session,
     unbind_session,
 )
+from api.html import error_page, login_url, page_language, render
+from api.http import JSONResponse
+from api.oauth import pages
+from api.runtime.oauth import OAuthRuntime
 from api.state import app_state
-from api.web import error_page, login_url, page_language, render
 from core.db import transaction
 from core.errors import BadRequest, PayloadTooLarge
 from core.identity.models import Organization, User

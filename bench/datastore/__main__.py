@@ -32,7 +32,6 @@ import uvicorn
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.app import create_app
-from api.migrations import upgrade
 from catalog.datastore.services import DatastoreService
 from catalog.datastore.worker import index_pending
 from catalog.filestore import FileStore
@@ -43,6 +42,7 @@ from core.db import make_engine, make_session_factory, transaction
 from core.identity.models import OrgKind
 from core.identity.principal import Principal
 from core.identity.services import OrganizationService, UserService
+from core.migrations import upgrade
 from core.settings import load_settings
 
 DISTRICTS = [

@@ -27,7 +27,6 @@ from pathlib import Path
 import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.migrations import upgrade
 from bench.datastore.__main__ import free_port
 from bench.serving import serving
 from catalog.datastore.services import DatastoreService
@@ -40,6 +39,7 @@ from core.identity.models import OrgKind, Role
 from core.identity.oauth import OAuthClientService
 from core.identity.principal import Principal
 from core.identity.services import OrganizationService, UserService
+from core.migrations import upgrade
 from core.settings import load_settings
 from exchange.schemas import ApplicationCreate, Decision, OfferCreate, ProductCreate
 from exchange.services import ApplicationService, ProductService

@@ -19,9 +19,9 @@ from pathlib import Path
 
 from sqlalchemy import BigInteger, Column, LargeBinary, MetaData, Table, insert
 
-from api.migrations import upgrade
 from core import ledger, merkle
 from core.db import make_engine, make_session_factory, transaction
+from core.migrations import upgrade
 from exchange.ledger.checkpoints import checkpoint_now
 from exchange.ledger.notes import Signer
 from exchange.ledger.services import export_records

@@ -17,7 +17,7 @@ Starts ``shudu serve`` (uvicorn) on a fresh SQLite data dir, registers a client 
 4. one rate-limit count in-process (the database upsert every limited API request makes).
    Rate limits are off for phases 1-3 so that they measure the protection alone.
 
-Anchors (issue 5): ORY Hydra 513 tokens/s on 2 CPUs; Keycloak sizes 120 grants/s per vCPU.
+Anchors: ORY Hydra 513 tokens/s on 2 CPUs; Keycloak sizes 120 grants/s per vCPU.
 Goals: >= 500 tokens/s, <= 0.3 ms added per protected request.
 """
 
@@ -102,10 +102,10 @@ def _in_process(data_dir: Path, token: str, base: str, n: int) -> tuple[float, f
     """Seconds the protector, and a rate-limit count, spend on one request (no HTTP)."""
     from starlette.requests import Request
 
-    from api.oauth.protector import principal_from_access_token
-    from api.oauth.ratelimit import hit
-    from api.oauth.runtime import start_oauth
+    from api.access.protector import principal_from_access_token
+    from api.access.ratelimit import hit
     from api.registry import SCOPE_KEY
+    from api.runtime.oauth import start_oauth
     from core.db import make_engine, make_session_factory, transaction
     from core.settings import load_settings
 

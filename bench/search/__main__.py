@@ -21,11 +21,11 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from catalog.demo import build_demo_catalog
 from catalog.search.elastic import ElasticsearchBackend
 from catalog.search.interfaces import SearchBackend
 from catalog.search.query import SearchQuery
 from catalog.search.sqlite_fts import SqliteFtsBackend
+from demo import build_demo_catalog
 
 TEXTS = [
     "公交",

@@ -424,7 +424,7 @@ class OAuthClientService:
     # -- usage -------------------------------------------------------------------------------
 
     def add_usage(self, deltas: list[UsageDelta]) -> None:
-        """Add counted calls and grants (api.oauth.usage flushes them here in batches)."""
+        """Add counted calls and grants (api.access.usage flushes them here in batches)."""
         now = utcnow()
         connection = self.session.connection()
         for d in sorted(deltas, key=lambda d: (d.client_id, d.day)):  # one lock order

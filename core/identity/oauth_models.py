@@ -118,7 +118,7 @@ class RateLimitWindow(Base):
 class OAuthClientUsage(Base):
     """API calls made with, and tokens granted to, one client on one UTC day.
 
-    Counted in memory by each process and added here in batches (api.oauth.usage), so the
+    Counted in memory by each process and added here in batches (api.access.usage), so the
     counts are shared by every worker and cost a request no database write.
     """
 

@@ -72,7 +72,10 @@ class Principal:
 
     @property
     def sees_everything(self) -> bool:
-        """Reviewers, regulators and admins may see closed datasets and drafts (DESIGN.md §2)."""
+        """Reviewers, regulators and admins see closed datasets and drafts.
+
+        See docs/architecture.md, "Data classification".
+        """
         return self.is_admin or self.is_reviewer or self.is_regulator
 
     @property

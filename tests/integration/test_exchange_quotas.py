@@ -5,7 +5,7 @@ A licensed call checks its licence while reading and is metered afterwards in a 
 transaction (exchange.enforcement). Here every caller has read the licence (and the rows left)
 before any of them is metered — the widest race the two phases allow — and still the calls and
 rows granted add up to the quotas exactly; the call that finds fewer rows left than it read
-gets what is left, and its page is read again at that size (api.licensed.meter_licensed).
+gets what is left, and its page is read again at that size (exchange.reads.LicensedReads.meter).
 """
 
 from __future__ import annotations
@@ -21,10 +21,7 @@ from typing import Any, TypeVar
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
-from starlette.requests import Request
 
-from api.licensed import LicensedRead, meter_licensed, read_licensed
-from api.migrations import upgrade
 from catalog.datastore.query import RecordQuery
 from catalog.filestore import FileStore
 from catalog.models import Dataset
@@ -32,9 +29,11 @@ from core.clock import utcnow
 from core.db import make_engine, make_session_factory, transaction
 from core.identity.models import OrgKind, Role
 from core.identity.principal import OrgRole, Principal
-from exchange.enforcement import AccessGate, AccessRequest, Denial, Grant, Licence
+from core.migrations import upgrade
+from exchange.enforcement import AccessGate, AccessRequest, Denial, Grant, Licence, fingerprint
 from exchange.entitlements import EntitlementService
 from exchange.models import Entitlement, EntitlementState, UsageCounter
+from exchange.reads import LicensedRead, LicensedReads, RecordsCall
 from exchange.states import EntitlementAction
 from tests.factories.exchange import World, activate, make_world
 from tests.support import fresh_database_url
@@ -161,17 +160,10 @@ def test_racing_calls_get_exactly_the_rows_quota(
     assert day == [(4, 10, CALLERS - 4)]  # a refused call is not counted as a call
 
 
-def _request(resource_id: str) -> Request:
-    return Request(
-        {
-            "type": "http",
-            "method": "GET",
-            "path": f"/api/v1/resources/{resource_id}/records",
-            "query_string": b"limit=3&sort=amount",
-            "headers": [],
-            "server": ("testserver", 80),
-            "scheme": "http",
-        }
+def _call(resource_id: str, query: RecordQuery) -> RecordsCall:
+    path = f"/api/v1/resources/{resource_id}/records"
+    return RecordsCall(
+        uuid.UUID(resource_id), query, fingerprint=fingerprint("GET", path, "limit=3&sort=amount")
     )
 
 
@@ -180,26 +172,24 @@ def test_a_page_that_no_longer_fits_the_rows_quota_is_read_again_smaller(
 ) -> None:
     sessions, world = db
     principal = _licence(sessions, world, rows=4)
-    resource_id = uuid.UUID(world.resource_id)
-    request = _request(world.resource_id)
 
-    def read() -> tuple[ExitStack, Session, LicensedRead, RecordQuery]:
+    def read() -> tuple[ExitStack, LicensedReads, LicensedRead, RecordsCall]:
         # The reading transaction stays open until the call is metered, as in the route.
         stack = ExitStack()
         session = stack.enter_context(transaction(sessions))
-        query = RecordQuery(limit=3, sort=["amount"])
+        call = _call(world.resource_id, RecordQuery(limit=3, sort=["amount"]))
         dataset = session.get(Dataset, world.dataset.id)
         assert dataset is not None
-        found = read_licensed(request, session, principal, dataset, resource_id, query, None, None)
-        return stack, session, found, query
+        reads = LicensedReads(session, principal, sessions)
+        return stack, reads, reads.read(dataset, call), call
 
-    def meter(seen: tuple[ExitStack, Session, LicensedRead, RecordQuery]) -> Any:
-        stack, session, found, query = seen
+    def meter(seen: tuple[ExitStack, LicensedReads, LicensedRead, RecordsCall]) -> Any:
+        stack, reads, found, call = seen
         assert found.result is not None
         assert found.rows == 3  # each read a full page
         first = dict(found.result)
         with stack:
-            return meter_licensed(session, sessions, found, resource_id, query, None), first
+            return reads.meter(found, call), first
 
     results = _race(read, meter)
     pages = sorted(
@@ -271,8 +261,6 @@ def test_more_concurrent_calls_than_pooled_connections_all_get_through(
     the lock's holder found no connection left, and calls failed after the lock timeout)."""
     sessions, world = db
     principal = _licence(sessions, world)
-    resource_id = uuid.UUID(world.resource_id)
-    request = _request(world.resource_id)
     outcomes: list[object] = []
     lock = threading.Lock()
     start = threading.Barrier(24)
@@ -280,15 +268,13 @@ def test_more_concurrent_calls_than_pooled_connections_all_get_through(
     def caller() -> None:
         start.wait(timeout=30)
         for _ in range(3):
-            query = RecordQuery(limit=2)
+            call = _call(world.resource_id, RecordQuery(limit=2))
             try:
                 with transaction(sessions) as session:
                     dataset = session.get(Dataset, world.dataset.id)
                     assert dataset is not None
-                    found = read_licensed(
-                        request, session, principal, dataset, resource_id, query, None, None
-                    )
-                    metered = meter_licensed(session, sessions, found, resource_id, query, None)
+                    reads = LicensedReads(session, principal, sessions)
+                    metered = reads.records(dataset, call)
                 outcome: object = metered.outcome
             except Exception as exc:  # recorded, to fail the test with it below
                 outcome = exc

@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from api.exchange_runtime import start_exchange_sweep
-from api.migrations import upgrade
-from api.periodic import start_periodic
+from api.runtime.exchange import start_exchange_sweep
+from api.runtime.periodic import start_periodic
 from catalog.filestore import FileStore
 from core.clock import utcnow
 from core.db import make_engine, make_session_factory, transaction
 from core.ledger import LedgerEntry
+from core.migrations import upgrade
 from exchange.models import Entitlement, EntitlementState
 from tests.factories.exchange import activate, make_world
 from tests.live import wait_until

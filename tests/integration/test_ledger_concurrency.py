@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from api.migrations import upgrade
 from core import ledger, merkle
 from core.db import make_engine, make_session_factory, transaction
 from core.ledger import LedgerEntry
+from core.migrations import upgrade
 from exchange.ledger.checkpoints import checkpoint_now
 from exchange.ledger.notes import Signer
 from exchange.ledger.services import export_records

@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 
-from catalog.demo_loader import load_demo
 from catalog.filestore import FileStore
 from catalog.search.indexer import all_documents
 from catalog.search.interfaces import SearchBackend
 from catalog.search.query import SearchQuery
 from core.db import make_engine, make_session_factory, transaction
+from demo.loader import load_demo
 from tests.integration.relevance_judgments import JUDGMENTS
 from tests.search_corpus import backend_params, open_backend
 
@@ -31,7 +31,7 @@ def anyio_backend() -> str:
 
 @pytest.fixture(scope="module")
 def demo_documents(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
-    from api.migrations import upgrade
+    from core.migrations import upgrade
 
     tmp = tmp_path_factory.mktemp("relevance")
     engine = make_engine(f"sqlite:///{tmp / 'demo.db'}")

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
-from api.migrations import upgrade
 from catalog.search.query import SearchQuery, Visibility
 from catalog.search.service import make_backend
 from core.db import make_engine, make_session_factory, transaction
 from core.identity.models import OrgKind, Role
+from core.migrations import upgrade
 from core.settings import load_settings
 from tests.factories import make_dataset, make_member, make_org, make_theme
 from tests.live import SHUDU, wait_until

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from api.oauth.client_keys import UNREACHABLE, fetch_jwks
+from api.access.client_keys import UNREACHABLE, fetch_jwks
 from core.errors import ValidationFailed
 
 SITE = "https://portal.example"

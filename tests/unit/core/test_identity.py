@@ -105,7 +105,7 @@ def test_outbox_prune_keeps_pending_and_recent_events(session: Session) -> None:
 def test_a_reader_behind_a_newer_commit_still_authenticates(tmp_path: Path) -> None:
     """SQLite refuses to upgrade a read transaction whose snapshot is stale; recording the
     token's last use must not turn that into a failed request (it used to be a 500)."""
-    from api.migrations import upgrade
+    from core.migrations import upgrade
 
     engine = make_engine(f"sqlite:///{tmp_path / 'stale.db'}")
     upgrade(engine)

@@ -20,13 +20,13 @@ from catalog.datastore.query import RecordQuery
 from catalog.datastore.services import DatastoreService, csv_safe
 from catalog.datastore.sources import RowSource
 from catalog.datastore.worker import index_pending, ingest_pending
-from catalog.demo import build_demo_catalog
-from catalog.demo_loader import load_demo
 from catalog.filestore import FileStore
 from catalog.services import DatasetService
 from core.errors import PermissionDenied, ValidationFailed
 from core.identity.models import OrgKind, Role
 from core.identity.principal import Principal
+from demo import build_demo_catalog
+from demo.loader import load_demo
 from tests.factories import make_dataset, make_member, make_org, principal_of
 from tests.factories.datastore import load, upload
 

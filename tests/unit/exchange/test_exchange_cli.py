@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from api.cli import main
-from api.migrations import upgrade
 from core.db import make_engine
+from core.migrations import upgrade
 from tests.support import fresh_database_url
 
 pytestmark = pytest.mark.database

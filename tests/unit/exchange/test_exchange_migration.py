@@ -6,7 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.engine import Engine
 
-from api.models import metadata
+from tests.models import metadata
 
 
 def test_exchange_tables_match_models(engine: Engine) -> None:

@@ -1,0 +1,87 @@
+"""Rendering pages: the templates (``api/templates``), the page language, error pages, forms.
+
+Shared by every family that answers with HTML (``api/web``, the OAuth consent and client pages
+in ``api/oauth``). Every form carries the session's CSRF token (:func:`read_form` checks it);
+every template is autoescaped.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.templating import Jinja2Templates
+
+from api.access.auth import CSRF_FORM_FIELD, check_csrf, csrf_token
+
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+templates.env.globals["csrf_field"] = CSRF_FORM_FIELD
+LANGUAGES = ("zh", "en")
+
+
+@pass_context
+def tr(context: Context, zh: str, en: str) -> str:
+    """The text in the page's language, falling back to the other one when it is empty."""
+    if context.get("lang") == "en":
+        return en or zh
+    return zh or en
+
+
+templates.env.globals["tr"] = tr
+
+
+def page_language(request: Request) -> str:
+    """?lang=zh|en switches, and the choice is kept in the session."""
+    wanted = request.query_params.get("lang")
+    if wanted in LANGUAGES:
+        request.session["lang"] = wanted
+    lang = request.session.get("lang")
+    return lang if lang in LANGUAGES else "zh"
+
+
+def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
+    context = {
+        "csrf": csrf_token(request),
+        "user_email": request.session.get("email"),
+        "lang": page_language(request),
+        **context,
+    }
+    return templates.TemplateResponse(request, name, context, status_code=status)
+
+
+def error_page(request: Request, status: int, message: str) -> Response:
+    return render(request, "error.html", {"status": status, "message": message}, status)
+
+
+async def read_form(request: Request) -> dict[str, str]:
+    form = await request.form(max_files=0, max_fields=20, max_part_size=64 * 1024)
+    values = {k: v for k, v in form.items() if isinstance(v, str)}
+    check_csrf(request, values.get(CSRF_FORM_FIELD))
+    return values
+
+
+def safe_next(value: str | None) -> str | None:
+    """``value`` if it is a path on this site (``/…``), else None: never an open redirect.
+
+    Refused: absolute and scheme-relative URLs (``https://x``, ``//x``), backslashes (browsers
+    read ``/\\x`` as ``//x``), and control characters (a tab or newline inside ``//`` is
+    dropped by browsers).
+    """
+    if not value or len(value) > 2000 or not value.startswith("/") or value.startswith("//"):
+        return None
+    if "\\" in value or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
+        return None
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc:
+        return None
+    return value
+
+
+def login_url(next_path: str) -> str:
+    """The login page, coming back to ``next_path`` (a path on this site) afterwards."""
+    return "/login?" + urlencode({"next": next_path})

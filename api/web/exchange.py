@@ -1,0 +1,338 @@
+"""The exchange's pages for people: the enterprise (apply, status, agreements, clients, usage,
+statements, reports), the publisher (products, offers, review queue) and the reviewer (compliance
+queue, suspend, revoke). Server-rendered, CSRF on every form, zh/en; the services decide."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+import licensing
+from api.html import error_page, read_form, render
+from api.http import parse_model
+from api.representations.exchange import application_json, entitlement_json, product_json
+from api.state import in_transaction
+from core import jsonutil
+from core.errors import NotAuthenticated, ShuduError, ValidationFailed
+from core.identity.oauth_models import OAuthClient
+from core.identity.principal import Principal
+from exchange import roles
+from exchange.entitlements import EntitlementService
+from exchange.metering import MeteringService
+from exchange.obligations import ObligationService
+from exchange.schemas import (
+    ApplicationCreate,
+    Decision,
+    DeletionCertificateCreate,
+    EntitlementChange,
+    OfferCreate,
+    ProductCreate,
+    UsageReportCreate,
+)
+from exchange.services import REJECTION_REASONS, ApplicationService, ProductService, parse_id
+from exchange.states import Action, EntitlementAction
+
+
+def _login(request: Request) -> Response | None:
+    if not request.session.get("user_id"):
+        return RedirectResponse("/login", status_code=303)
+    return None
+
+
+def describe_offer(offer: dict[str, Any], lang: str) -> dict[str, Any]:
+    """An offer's policy and price plan in words (licensing describes them)."""
+    return {
+        **offer,
+        "policy_text": licensing.describe_policy(licensing.parse_policy(offer["policy"]), lang),
+        "price_text": licensing.describe_price_plan(
+            licensing.parse_price_plan(offer["price_plan"]), lang
+        ),
+    }
+
+
+def _dashboard(session: Session, principal: Principal, lang: str) -> dict[str, Any]:
+    if principal.user_id is None:
+        raise NotAuthenticated("Log in first")
+    applications = ApplicationService(session, principal)
+    entitlements = EntitlementService(session, principal)
+    metering = MeteringService(session, principal)
+    obligations = ObligationService(session, principal)
+    is_enterprise = bool(roles.enterprise_org_ids(principal))
+    is_provider = bool(principal.publisher_org_ids)
+    is_reviewer = roles.is_compliance_reviewer(principal)
+    due = {str(r.entitlement_id): r for r in obligations.reminders()}
+    visible = [entitlement_json(e) for e in entitlements.visible()]
+    for item in visible:
+        item["usage"] = metering.daily(uuid.UUID(item["id"]))[:7]
+        item["due"] = due.get(item["id"])
+    return {
+        "is_enterprise": is_enterprise,
+        "is_provider": is_provider,
+        "is_reviewer": is_reviewer,
+        "mine": [application_json(a, applications.agreement_of(a)) for a in applications.mine()]
+        if is_enterprise
+        else [],
+        "provider_queue": [
+            application_json(a, applications.agreement_of(a)) for a in applications.provider_queue()
+        ]
+        if is_provider
+        else [],
+        "compliance_queue": [
+            application_json(a, applications.agreement_of(a))
+            for a in applications.compliance_queue()
+        ]
+        if is_reviewer
+        else [],
+        "entitlements": visible,
+        "org_clients": [
+            (c.client_id, c.name)
+            for c in session.scalars(
+                select(OAuthClient).where(
+                    OAuthClient.organization_id.in_(roles.enterprise_org_ids(principal))
+                )
+            )
+        ],
+        "statements": metering.visible(),
+        "reasons": REJECTION_REASONS,
+        "lang_code": lang,
+    }
+
+
+E = TypeVar("E", Action, EntitlementAction)
+
+
+def _choice(cls: type[E], raw: str, name: str) -> E:
+    try:
+        return cls(raw)
+    except ValueError:
+        raise ValidationFailed(f"Unknown {name}", {name: [raw]}) from None
+
+
+def offers_for(session: Session, principal: Principal, dataset_id: uuid.UUID, lang: str) -> Any:
+    """The dataset's product and its offers, described, for the dataset page (or None)."""
+    product = ProductService(session, principal).for_dataset(dataset_id)
+    if product is None:
+        return None
+    body = product_json(product)
+    body["offers"] = [describe_offer(o, lang) for o in body["offers"]]
+    return body
+
+
+def _act(session: Session, principal: Principal, form: dict[str, str]) -> str:
+    """One form action on the dashboard; the message to show."""
+    action = form.get("action", "")
+    if action == "step":
+        step = _choice(Action, form.get("step", ""), "step")
+        if step is Action.ACTIVATE:
+            raise ValidationFailed("Unknown step", {"step": ["not a form action"]})
+        codes = [c for c in form.get("reason_codes", "").split(",") if c]
+        decision = parse_model(
+            Decision, {"reason_codes": codes, "reason_text": form.get("reason_text", "")}
+        )
+        application_id = parse_id(form.get("application_id", ""), "application")
+        ApplicationService(session, principal).act(application_id, step, decision)
+        return "done"
+    if action == "accept":
+        application_id = parse_id(form.get("application_id", ""), "application")
+        ApplicationService(session, principal).accept(application_id, form.get("hash", ""))
+        return "accepted"
+    if action == "change":
+        change = _choice(EntitlementAction, form.get("change", ""), "change")
+        data = parse_model(EntitlementChange, {"reason": form.get("reason", "")})
+        entitlement_id = parse_id(form.get("entitlement_id", ""), "entitlement")
+        EntitlementService(session, principal).change(entitlement_id, change, data.reason)
+        return "changed"
+    if action == "report":
+        entitlement_id = parse_id(form.get("entitlement_id", ""), "entitlement")
+        report = parse_model(
+            UsageReportCreate,
+            {
+                k: form.get(k, "")
+                for k in ("period_start", "period_end", "use", "results", "benefit")
+            },
+        )
+        ObligationService(session, principal).submit_report(entitlement_id, report)
+        return "reported"
+    if action == "clients":
+        entitlement_id = parse_id(form.get("entitlement_id", ""), "entitlement")
+        chosen = [
+            key.removeprefix("client:")
+            for key, v in form.items()
+            if key.startswith("client:") and v == "on"
+        ]
+        EntitlementService(session, principal).set_clients(entitlement_id, chosen)
+        return "clients"
+    if action == "certify":
+        entitlement_id = parse_id(form.get("entitlement_id", ""), "entitlement")
+        certificate = parse_model(
+            DeletionCertificateCreate,
+            {k: form.get(k, "") for k in ("statement", "method", "deleted_at")},
+        )
+        ObligationService(session, principal).certify_deletion(entitlement_id, certificate)
+        return "certified"
+    raise ValidationFailed("Unknown action", {"action": ["not a form action"]})
+
+
+async def dashboard(request: Request) -> Response:
+    if (redirect := _login(request)) is not None:
+        return redirect
+    form = await read_form(request) if request.method == "POST" else None
+    lang = "en" if request.session.get("lang") == "en" else "zh"
+
+    def work(session: Session, principal: Principal) -> dict[str, Any]:
+        if form is not None:
+            _act(session, principal, form)
+        return _dashboard(session, principal, lang)
+
+    try:
+        context = await in_transaction(request, work)
+    except ShuduError as exc:
+        return error_page(request, exc.status_code, exc.message)
+    if form is not None:
+        return RedirectResponse("/exchange", status_code=303)
+    return render(request, "exchange.html", context)
+
+
+async def application_page(request: Request) -> Response:
+    """One application: its state, deadline, reasons, and the agreement text to accept."""
+    if (redirect := _login(request)) is not None:
+        return redirect
+
+    def work(session: Session, principal: Principal) -> dict[str, Any]:
+        service = ApplicationService(session, principal)
+        application = service.get(parse_id(request.path_params["id"], "application"))
+        body = application_json(application, service.agreement_of(application))
+        product = ProductService(session, principal).get(application.offer.product_id)
+        return {"application": body, "product": product_json(product)}
+
+    try:
+        context = await in_transaction(request, work)
+    except ShuduError as exc:
+        return error_page(request, exc.status_code, exc.message)
+    return render(request, "exchange_application.html", context)
+
+
+async def apply_page(request: Request) -> Response:
+    if (redirect := _login(request)) is not None:
+        return redirect
+    form = await read_form(request) if request.method == "POST" else None
+    lang = "en" if request.session.get("lang") == "en" else "zh"
+    created: list[str] = []
+
+    def work(session: Session, principal: Principal) -> dict[str, Any]:
+        products = ProductService(session, principal)
+        offer = products.offer(parse_id(request.path_params["offer_id"], "offer"))
+        if form is not None:
+            data = parse_model(
+                ApplicationCreate,
+                {
+                    "offer_id": str(offer.id),
+                    "purpose_code": form.get("purpose_code", ""),
+                    "purpose_text": form.get("purpose_text", ""),
+                    "usage_scenario": form.get("usage_scenario", ""),
+                    "security_measures": form.get("security_measures", ""),
+                    "contact_name": form.get("contact_name", ""),
+                    "contact_email": form.get("contact_email", ""),
+                    "contact_phone": form.get("contact_phone", ""),
+                    "client_ids": [form["client_id"]] if form.get("client_id") else [],
+                },
+            )
+            service = ApplicationService(session, principal)
+            application = service.create(data)
+            if form.get("submit") == "on":
+                service.act(application.id, Action.SUBMIT, Decision())
+            created.append(str(application.id))
+        orgs = roles.enterprise_org_ids(principal)
+        clients = session.scalars(
+            select(OAuthClient).where(OAuthClient.organization_id.in_(orgs))
+        ).all()
+        return {
+            "product": product_json(offer.product),
+            "offer": describe_offer(
+                next(o for o in product_json(offer.product)["offers"] if o["id"] == str(offer.id)),
+                lang,
+            ),
+            "purposes": [(p.code, p.zh, p.en) for p in licensing.PURPOSES.values()],
+            "clients": [(c.client_id, c.name) for c in clients],
+        }
+
+    try:
+        context = await in_transaction(request, work)
+    except ShuduError as exc:
+        return error_page(request, exc.status_code, exc.message)
+    if created:
+        return RedirectResponse(f"/exchange/applications/{created[0]}", status_code=303)
+    return render(request, "exchange_apply.html", context)
+
+
+async def products_page(request: Request) -> Response:
+    """The publisher's products: list a conditional dataset, add an offer."""
+    if (redirect := _login(request)) is not None:
+        return redirect
+    form = await read_form(request) if request.method == "POST" else None
+    lang = "en" if request.session.get("lang") == "en" else "zh"
+
+    def work(session: Session, principal: Principal) -> dict[str, Any]:
+        service = ProductService(session, principal)
+        if form is not None:
+            if form.get("action") == "list":
+                service.list_product(
+                    parse_model(
+                        ProductCreate,
+                        {
+                            "dataset": form.get("dataset", ""),
+                            "title": form.get("title", ""),
+                            "compliance_review": form.get("compliance_review") == "on",
+                        },
+                    )
+                )
+            elif form.get("action") == "offer":
+                try:
+                    policy = jsonutil.loads(form.get("policy", ""))
+                    plan = jsonutil.loads(form.get("price_plan", ""))
+                except ValueError as exc:
+                    raise ValidationFailed(
+                        "The policy and the price plan are JSON", {"policy": [str(exc)]}
+                    ) from exc
+                service.add_offer(
+                    parse_id(form.get("product_id", ""), "product"),
+                    parse_model(
+                        OfferCreate,
+                        {
+                            "name": form.get("name", ""),
+                            "policy": policy,
+                            "price_plan": plan,
+                            "duration_days": form.get("duration_days", "365") or "365",
+                        },
+                    ),
+                )
+        mine = []
+        for org_id in principal.publisher_org_ids:
+            for product in service.listed(org_id):
+                item = product_json(product)
+                item["offers"] = [describe_offer(o, lang) for o in item["offers"]]
+                mine.append(item)
+        return {"products": mine}
+
+    try:
+        context = await in_transaction(request, work)
+    except ShuduError as exc:
+        return error_page(request, exc.status_code, exc.message)
+    if form is not None:
+        return RedirectResponse("/exchange/products", status_code=303)
+    return render(request, "exchange_products.html", context)
+
+
+def routes() -> list[Route]:
+    return [
+        Route("/exchange", dashboard, methods=["GET", "POST"]),
+        Route("/exchange/products", products_page, methods=["GET", "POST"]),
+        Route("/exchange/apply/{offer_id}", apply_page, methods=["GET", "POST"]),
+        Route("/exchange/applications/{id}", application_page, methods=["GET"]),
+    ]
