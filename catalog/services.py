@@ -79,7 +79,10 @@ def public_condition() -> ColumnElement[bool]:
 
 
 def visibility_condition(principal: Principal) -> ColumnElement[bool]:
-    """SQL condition for the datasets ``principal`` may see (DESIGN.md §2)."""
+    """SQL condition for the datasets ``principal`` may see.
+
+    See docs/architecture.md, "Data classification".
+    """
     if principal.sees_everything:
         return true()
     own = principal.publisher_org_ids
@@ -89,7 +92,7 @@ def visibility_condition(principal: Principal) -> ColumnElement[bool]:
 
 
 def check_classification(open_level: OpenLevel, grade: Grade, license_id: str | None) -> None:
-    """The red lines of DESIGN.md §2, plus the license rule for open data."""
+    """The red lines (docs/architecture.md, "Data classification") and the open-data licence."""
     if grade is Grade.CORE and open_level is not OpenLevel.CLOSED:
         raise ValidationFailed(
             "Core data is never open or conditional",

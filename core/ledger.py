@@ -1,4 +1,6 @@
-"""The append primitive of the audit ledger (DESIGN.md §7) and the tree it maintains.
+"""The append primitive of the audit ledger and the tree it maintains.
+
+See docs/architecture.md, "The audit ledger".
 
 It lives in ``core`` so that every layer records its changes *in its own transaction*: an
 entry commits with the change it describes, or neither does. Entries are totally ordered by

@@ -1,4 +1,4 @@
-"""The transactional outbox (DESIGN.md §4).
+"""The transactional outbox (docs/architecture.md, "Storage").
 
 A change to the catalog writes an :class:`OutboxEvent` in the same transaction, so the search
 index (and anything else that follows the database) can never miss a committed change nor see

@@ -1,4 +1,4 @@
-"""Settings from ``SHUDU_*`` environment variables (DESIGN.md §9).
+"""Settings from ``SHUDU_*`` environment variables (docs/architecture.md, "Settings").
 
 A missing or malformed value stops start-up with a :class:`ConfigError` that names the
 variable. The secret key, when not given, is generated once and kept in the data dir so

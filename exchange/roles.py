@@ -1,4 +1,7 @@
-"""Who may do what in the exchange (DESIGN.md §1), read off a :class:`Principal`."""
+"""Who may do what in the exchange, read off a :class:`Principal`.
+
+See docs/architecture.md, "What it does, for whom".
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""Licensing: on what terms licensed data may be used (DESIGN.md §6). Pure: no I/O, no database.
+"""Licensing: on what terms licensed data may be used. Pure: no I/O, no database.
+
+See docs/architecture.md, "The policy profile".
 
 Public API (import from ``licensing``; the exchange depends on these names staying put):
 

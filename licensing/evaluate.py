@@ -1,6 +1,6 @@
 """The evaluator: ``evaluate(policy, request) -> Allow | Deny``, a pure function.
 
-Semantics (DESIGN.md §6), in order:
+Semantics (docs/architecture.md, "The policy profile"), in order:
 
 1. A policy that does not validate (e.g. stored by another version, with a term this one does
    not know) denies, naming the bad terms. Fail closed: anything not understood denies.

@@ -1,4 +1,6 @@
-"""The usage-policy model (DESIGN.md §6) and its validation: ``parse_policy(json) -> Policy``.
+"""The usage-policy model and its validation: ``parse_policy(json) -> Policy``.
+
+See docs/architecture.md, "The policy profile".
 
 A policy is JSON in an ODRL 2.2 profile::
 

@@ -1,4 +1,6 @@
-"""The vocabulary of our ODRL 2.2 profile (DESIGN.md §6): actions, left operands, operators.
+"""The vocabulary of our ODRL 2.2 profile: actions, left operands, operators.
+
+See docs/architecture.md, "The policy profile".
 
 Kept apart from parsing and evaluation because both, and the agreement text, speak it.
 The tables here *are* the validity rules: which operator applies to which left operand, which

@@ -1,4 +1,6 @@
-"""The access decision a datastore query runs under (DESIGN.md §5).
+"""The access decision a datastore query runs under.
+
+See docs/architecture.md, "One licensed call, end to end".
 
 The exchange evaluates a licence into one of these; the datastore applies it inside the SQL it
 builds (projection, row filter, masking, aggregate-only with a minimum group size), so rows a

@@ -1,4 +1,6 @@
-"""Personal-data detectors (DESIGN.md §2): pure functions over one text cell.
+"""Personal-data detectors: pure functions over one text cell.
+
+See docs/architecture.md, "Data classification".
 
 Each detector looks for a value *inside* the cell (a phone number in a remark counts), and the
 ones with a check digit verify it, so that an ordinary 18-digit code or a 16-digit serial

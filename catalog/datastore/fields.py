@@ -24,7 +24,7 @@ class FieldType(enum.StrEnum):
 
 
 class Sensitivity(enum.StrEnum):
-    """DESIGN.md §2: open datasets may only hold public fields."""
+    """docs/architecture.md, "Data classification": open datasets may only hold public fields."""
 
     PUBLIC = "public"
     PERSONAL = "personal"

@@ -45,7 +45,10 @@ class Term:
 
 @dataclass(frozen=True, slots=True)
 class Visibility:
-    """Which documents a caller may find (DESIGN.md §2), in backend-neutral terms."""
+    """Which documents a caller may find, in backend-neutral terms.
+
+    See docs/architecture.md, "Data classification".
+    """
 
     everything: bool = False
     own_org_ids: frozenset[str] = frozenset()
