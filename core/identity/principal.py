@@ -57,7 +57,8 @@ class Principal:
 
     @property
     def is_authenticated(self) -> bool:
-        return self.user_id is not None or self.client_id is not None
+        # The operator at the server's command line is known without a credential.
+        return self.user_id is not None or self.client_id is not None or self.via == "cli"
 
     def _has(self, kind: OrgKind, role: Role) -> bool:
         return any(r.kind is kind and r.role in (role, Role.ADMIN) for r in self.roles)
