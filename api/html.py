@@ -18,21 +18,33 @@ from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
 from api.access.auth import CSRF_FORM_FIELD, check_csrf, csrf_token
+from api.i18n import LANGUAGES, SOURCE_LANGUAGE, translate
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.globals["csrf_field"] = CSRF_FORM_FIELD
-LANGUAGES = ("zh", "en")
 
 
 @pass_context
-def tr(context: Context, zh: str, en: str) -> str:
-    """The text in the page's language, falling back to the other one when it is empty."""
+def gettext(context: Context, message: str, **values: Any) -> str:
+    """Page text (Chinese, the message id) in the page's language (see ``api.i18n``)."""
+    return translate(context.get("lang", SOURCE_LANGUAGE), message, **values)
+
+
+@pass_context
+def pgettext(context: Context, message_context: str, message: str, **values: Any) -> str:
+    """Like ``_``, for a Chinese text that means more than one thing in English."""
+    return translate(context.get("lang", SOURCE_LANGUAGE), message, message_context, **values)
+
+
+@pass_context
+def pick(context: Context, zh: str | None, en: str | None) -> str:
+    """Bilingual content (a title, a label) in the page's language, else the other one."""
     if context.get("lang") == "en":
-        return en or zh
-    return zh or en
+        return en or zh or ""
+    return zh or en or ""
 
 
-templates.env.globals["tr"] = tr
+templates.env.globals.update(_=gettext, gettext=gettext, pgettext=pgettext, pick=pick)
 
 
 def page_language(request: Request) -> str:

@@ -15,6 +15,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from api.html import page_language, render
+from api.i18n import N_
 from api.representations.catalog import dataset_json, organization_json
 from api.representations.exchange import annotate_offers
 from api.representations.search import result_json, run_search
@@ -31,19 +32,19 @@ from core.identity.principal import Principal
 from core.identity.services import OrganizationService
 
 FACET_TITLES = {
-    "organization": ("发布部门", "Publisher"),
-    "theme": ("主题", "Theme"),
-    "tag": ("关键词", "Keyword"),
-    "format": ("格式", "Format"),
-    "license": ("许可", "License"),
-    "open_level": ("开放类型", "Access"),
+    "organization": N_("发布部门"),
+    "theme": N_("主题"),
+    "tag": N_("关键词"),
+    "format": N_("格式"),
+    "license": N_("许可"),
+    "open_level": N_("开放类型"),
 }
 SORT_TITLES = {
-    "relevance": ("相关度", "Relevance"),
-    "updated": ("最近更新", "Recently updated"),
-    "newest": ("最新发布", "Newest"),
-    "downloads": ("下载最多", "Most downloaded"),
-    "title": ("标题", "Title"),
+    "relevance": N_("相关度"),
+    "updated": N_("最近更新"),
+    "newest": N_("最新发布"),
+    "downloads": N_("下载最多"),
+    "title": N_("标题"),
 }
 PAGE_PARAMS = ("q", "sort", "modified_from", "modified_to", *FACET_FIELDS)
 
@@ -118,12 +119,11 @@ async def search_page(request: Request) -> Response:
     sorts = [
         {
             "value": value,
-            "zh": zh,
-            "en": en,
+            "title": title,
             "active": query.sort.value == value,
             "href": _link([*[(k, v) for k, v in kept if k != "sort"], ("sort", value)]),
         }
-        for value, (zh, en) in SORT_TITLES.items()
+        for value, title in SORT_TITLES.items()
     ]
     return render(
         request,
