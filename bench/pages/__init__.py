@@ -1,0 +1,1 @@
+"""Benchmark: server time of the portal pages against the JSON API call behind each."""
