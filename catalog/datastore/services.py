@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import uuid
 from collections.abc import Iterator
 from datetime import datetime
@@ -38,6 +39,27 @@ from core.identity.principal import Principal
 
 INGEST_TOPIC = DATASTORE_INGEST_TOPIC
 INDEX_TOPIC = "datastore.index"
+
+# Which numeric fields a chart may add up, and which are no measure at all (see ``chart``).
+ADDITIVE = re.compile(
+    r"(cases|visitors|vehicles|beds|spaces|employees|employers|members|requests|positions"
+    r"|stalls|rooms|units|stops|classes|chargers|teams|firms|items|amount|total|count|number"
+    r"|volume|passengers|flow|sales|客流|人次|数量|次数|金额|总|人数|件数)",
+    re.IGNORECASE,
+)
+INTENSIVE = re.compile(  # concentrations, rates, averages, prices: averaged even if "total_…"
+    r"(mg_l|ug_m3|pct|percent|rate|ratio|share|avg|mean|index|temp|_c$|speed|kmh|price|fare|fee"
+    r"|score|rating|level|humidity|浓度|率|指数|均|价|温度|气温)",
+    re.IGNORECASE,
+)
+NOT_A_MEASURE = re.compile(
+    r"(^|_)(id|code|no|lng|lat|lon|longitude|latitude|altitude|year|month|day|hour|week)(_|$)"
+    r"|经度|纬度|编码|代码|年份",
+    re.IGNORECASE,
+)
+CATEGORY_HINT = re.compile(
+    r"district|category|type|kind|level|status|class|grade|industry|区|类|级|状态", re.IGNORECASE
+)
 EXPORT_BATCH = 5000
 
 
@@ -408,8 +430,13 @@ class DatastoreService:
         return self.records(resource_id, RecordQuery(limit=limit), decision)
 
     def chart(self, resource_id: uuid.UUID, decision: AccessDecision) -> dict[str, Any] | None:
-        """A numeric field summed over a date field (in order) or a text field (largest first).
+        """A chart that means something: a measure over a date field, or rows per category.
 
+        Over a date field (the latest 60 dates, in order), a measure is averaged per date: a
+        concentration, a rate, a price or a temperature must never be summed across stations.
+        Only a field that looks like a count or an amount (``ADDITIVE``, not ``INTENSIVE``) is
+        summed. Without a date field, the rows are counted per value of a category-like text
+        field (largest first). Coordinates, codes and years are never charted as measures.
         None when the table has no such pair the caller may read.
         """
         _, fields = self.loaded(resource_id)
@@ -418,26 +445,60 @@ class DatastoreService:
             for f in fields
             if f.id not in decision.masked and (decision.fields is None or f.id in decision.fields)
         ]
-        numbers = [f for f in usable if f.type in (FieldType.INTEGER, FieldType.DECIMAL)]
+        numbers = [
+            f
+            for f in usable
+            if f.type in (FieldType.INTEGER, FieldType.DECIMAL) and not NOT_A_MEASURE.search(f.id)
+        ]
         dates = [f for f in usable if f.type in (FieldType.DATE, FieldType.DATETIME)]
-        texts = [f for f in usable if f.type is FieldType.TEXT]
-        if not numbers or not (dates or texts):
-            return None
-        value = numbers[-1]  # the first number is often an id or a code
-        over = dates[0] if dates else texts[0]
-        label = f"sum({value.id})"
-        query = RecordQuery(
-            group_by=[over.id],
-            aggregates=[f"sum:{value.id}"],
-            sort=[over.id] if dates else [f"-{label}"],
-            limit=60 if dates else 12,
-            total=False,
-        )
-        records = self.records(resource_id, query, decision)["records"]
-        points = [(str(r[over.id]), r[label]) for r in records if r[over.id] is not None]
+        if dates and numbers:
+            value, over = numbers[-1], dates[0]  # the first number is often an id or a code
+            additive = ADDITIVE.search(value.id) and not INTENSIVE.search(value.id)
+            measure = "sum" if additive else "avg"
+            label = f"{measure}({value.id})"
+            query = RecordQuery(
+                group_by=[over.id],
+                aggregates=[f"{measure}:{value.id}"],
+                sort=[f"-{over.id}"],
+                limit=60,
+                total=False,
+            )
+            records = self.records(resource_id, query, decision)["records"][::-1]
+            points = [(str(r[over.id]), r[label]) for r in records if r[over.id] is not None]
+            kind, field = "date", value.id
+        else:
+            category = self._category(resource_id, decision, usable)
+            if category is None:
+                return None
+            over, points = category
+            measure, label, kind, field = "count", "count", "category", None
         if not points:
             return None
-        return {"x": over.id, "y": label, "kind": "date" if dates else "category", "points": points}
+        return {
+            "x": over.id,
+            "y": label,
+            "kind": kind,
+            "measure": measure,
+            "field": field,
+            "points": points,
+        }
+
+    def _category(
+        self, resource_id: uuid.UUID, decision: AccessDecision, usable: list[Field]
+    ) -> tuple[Field, list[tuple[str, float | int | None]]] | None:
+        """The first text field with 2 to 12 values, counted per value: a name or an address
+        (one row each) makes no chart."""
+        texts = [f for f in usable if f.type is FieldType.TEXT]
+        texts.sort(key=lambda f: not CATEGORY_HINT.search(f.id))
+        for field in texts[:4]:
+            query = RecordQuery(
+                group_by=[field.id], aggregates=["count"], sort=["-count"], limit=13, total=False
+            )
+            records = self.records(resource_id, query, decision)["records"]
+            points = [(str(r[field.id]), r["count"]) for r in records if r[field.id] is not None]
+            if 2 <= len(points) <= 12 and max(int(count or 0) for _, count in points) >= 2:
+                return field, points
+        return None
 
 
 def status_json(meta: DatastoreTable | None) -> dict[str, Any]:
