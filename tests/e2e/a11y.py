@@ -1,0 +1,32 @@
+"""axe-core (the copy bundled with axe-playwright-python) on a page: zero violations of any
+impact, and the count printed per page so a run shows what was checked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page
+
+AXE = Axe()
+# WCAG 2.1 A and AA, plus axe's best practices (landmarks, heading order, region).
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+
+
+def violations(page: Page) -> list[dict[str, Any]]:
+    results = AXE.run(page, options={"runOnly": {"type": "tag", "values": TAGS}})
+    found: list[dict[str, Any]] = results.response["violations"]
+    return found
+
+
+def assert_accessible(page: Page, label: str) -> None:
+    """Fail with every violation's rule, impact and first targets if axe finds any."""
+    found = violations(page)
+    print(f"axe {label}: {len(found)} violations")
+    if found:
+        lines = [
+            f"- {v['id']} ({v['impact']}): {v['help']} at "
+            + ", ".join(str(n["target"]) for n in v["nodes"][:3])
+            for v in found
+        ]
+        raise AssertionError(f"axe found violations on {label}:\n" + "\n".join(lines))
