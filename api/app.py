@@ -44,6 +44,7 @@ from api.v1.vocabularies import vocabularies_api
 from api.web import accounts as account_pages
 from api.web import catalog as catalog_pages
 from api.web import exchange as exchange_pages
+from api.web import site as site_pages
 from catalog.filestore import FileStore
 from catalog.search.interfaces import SearchBackend
 from core.db import make_engine, make_session_factory
@@ -75,7 +76,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     if _is_api(request):
         body = {"error": {"code": f"http_{exc.status_code}", "message": message, "details": {}}}
         return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
-    return error_page(request, exc.status_code, message)
+    return error_page(request, exc.status_code, message, headers=exc.headers)
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
@@ -83,7 +84,11 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
     error = ShuduError("Internal error; it has been logged")
     if _is_api(request):
         return JSONResponse(error_body(error), status_code=500)
-    return HTMLResponse("Internal error", status_code=500)
+    try:
+        return error_page(request, 500, error.message)
+    except Exception:  # the page itself failed: say so plainly rather than not at all
+        log.exception("the error page failed too")
+        return HTMLResponse("Internal error", status_code=500)
 
 
 # Every registry of API operations: routing and the OpenAPI document both come from these.
@@ -179,6 +184,7 @@ def create_app(
         *oauth_routes.routes(),
         *catalog_pages.routes(),
         *account_pages.routes(),
+        *site_pages.routes(),
         *exchange_pages.routes(),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]

@@ -7,10 +7,15 @@ every template is autoescaped.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
+from zoneinfo import ZoneInfo
 
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from starlette.requests import Request
@@ -18,8 +23,10 @@ from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
 from api.access.auth import CSRF_FORM_FIELD, check_csrf, csrf_token
-from api.i18n import LANGUAGES, SOURCE_LANGUAGE, translate
+from api.i18n import LANGUAGES, N_, SOURCE_LANGUAGE, translate
+from api.words import word_for
 
+SITE_TIMEZONE = ZoneInfo("Asia/Shanghai")
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.globals["csrf_field"] = CSRF_FORM_FIELD
 
@@ -44,7 +51,102 @@ def pick(context: Context, zh: str | None, en: str | None) -> str:
     return zh or en or ""
 
 
-templates.env.globals.update(_=gettext, gettext=gettext, pgettext=pgettext, pick=pick)
+@pass_context
+def word(context: Context, kind: str, code: str | None) -> str:
+    """A stored code (``realtime``, ``conditional``) as a word in the page's language."""
+    chinese = word_for(kind, code)
+    if chinese is None:
+        return "—" if code is None else str(code)
+    return translate(context.get("lang", SOURCE_LANGUAGE), chinese)
+
+
+BABEL_LOCALES = {"zh": "zh_Hans_CN", "en": "en_GB"}
+
+
+def _locale(context: Context) -> str:
+    return BABEL_LOCALES.get(context.get("lang", SOURCE_LANGUAGE), "zh_Hans_CN")
+
+
+def _moment(value: object) -> date | datetime | None:
+    if isinstance(value, (date, datetime)):
+        return value
+    if isinstance(value, str) and value:
+        try:
+            return datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+@pass_context
+def date_text(context: Context, value: object) -> str:
+    """A date as people write it: 2025年10月31日, 31 October 2025."""
+    moment = _moment(value)
+    if moment is None:
+        return "—" if not value else str(value)
+    day = moment.date() if isinstance(moment, datetime) else moment
+    return format_date(day, format="long", locale=_locale(context))
+
+
+@pass_context
+def datetime_text(context: Context, value: object) -> str:
+    """A moment with its time of day, in the site's time zone (China Standard Time)."""
+    moment = _moment(value)
+    if not isinstance(moment, datetime):
+        return date_text(context, value)
+    return format_datetime(moment, format="medium", tzinfo=SITE_TIMEZONE, locale=_locale(context))
+
+
+@pass_context
+def number(context: Context, value: object) -> str:
+    """A count with the page language's grouping: 12,345."""
+    if not isinstance(value, (int, float)):
+        return "—" if value is None else str(value)
+    return format_decimal(value, locale=_locale(context))
+
+
+@pass_context
+def filesize(context: Context, value: object) -> str:
+    """Bytes as people read them: 26.2 KB, 3.4 MB (1 KB = 1024 bytes)."""
+    if not isinstance(value, int):
+        return "—"
+    if value < 1024:
+        return translate(context.get("lang", SOURCE_LANGUAGE), N_("%(n)s 字节"), n=value)
+    size = float(value)
+    for unit in ("KB", "MB", "GB", "TB"):
+        size /= 1024
+        if size < 1024 or unit == "TB":
+            digits = format_decimal(round(size, 1), format="#,##0.#", locale=_locale(context))
+            return f"{digits} {unit}"
+    raise AssertionError("unreachable")
+
+
+templates.env.globals.update(_=gettext, gettext=gettext, pgettext=pgettext, pick=pick, word=word)
+templates.env.filters.update(
+    date_text=date_text, datetime_text=datetime_text, number=number, filesize=filesize
+)
+
+
+ELDER_COOKIE = "shudu_elder"
+
+
+def elder_mode(request: Request) -> bool:
+    """The elder-friendly mode (适老化), a cookie kept a year; see docs/architecture.md,
+    "Pages and their design system"."""
+    return request.cookies.get(ELDER_COOKIE) == "1"
+
+
+def here(request: Request) -> str:
+    """This page's path and query, to come back to after a form (language, elder mode)."""
+    query = request.url.query
+    return request.url.path + ("?" + query if query else "")
+
+
+def language_href(request: Request, language: str) -> str:
+    """This page in ``language``: its query kept, ``lang`` replaced (and the cursor dropped
+    never: paging stays where it is)."""
+    params = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    return request.url.path + "?" + urlencode([*params, ("lang", language)])
 
 
 def page_language(request: Request) -> str:
@@ -57,17 +159,28 @@ def page_language(request: Request) -> str:
 
 
 def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
+    settings = request.app.state.shudu.settings
     context = {
         "csrf": csrf_token(request),
         "user_email": request.session.get("email"),
         "lang": page_language(request),
+        "elder": elder_mode(request),
+        "here": here(request),
+        "language_href": lambda language: language_href(request, language),
+        "contact_email": settings.contact_email,
         **context,
     }
     return templates.TemplateResponse(request, name, context, status_code=status)
 
 
-def error_page(request: Request, status: int, message: str) -> Response:
-    return render(request, "error.html", {"status": status, "message": message}, status)
+def error_page(
+    request: Request, status: int, message: str, headers: Mapping[str, str] | None = None
+) -> Response:
+    """The designed error page: what happened in the page's language, the detail, a way back."""
+    response = render(request, "error.html", {"status": status, "message": message}, status)
+    if headers:
+        response.headers.update(headers)
+    return response
 
 
 async def read_form(request: Request) -> dict[str, str]:

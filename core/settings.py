@@ -45,6 +45,8 @@ class Settings:
     # Linked tabular resources may point at loopback or private addresses (off: a link cannot
     # make the server read its own network; on for a closed intranet, and in tests).
     fetch_private_links: bool = False
+    # Shown in the pages' footer ("contact us"); empty: no address is shown.
+    contact_email: str = ""
 
     @property
     def files_dir(self) -> Path:
@@ -169,6 +171,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     raw_private = config("SHUDU_FETCH_PRIVATE_LINKS", default="false").lower()
     if raw_private not in ("true", "false"):
         raise ConfigError(f"SHUDU_FETCH_PRIVATE_LINKS must be true or false, got {raw_private!r}")
+    contact_email = config("SHUDU_CONTACT_EMAIL", default="").strip()
+    if contact_email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", contact_email):
+        raise ConfigError(
+            f"SHUDU_CONTACT_EMAIL must be an e-mail address such as data@city.gov.cn,"
+            f" got {contact_email!r}"
+        )
     return Settings(
         data_dir=data_dir,
         database_url=database_url,
@@ -183,4 +191,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         rate_limit_client=rate_limits["SHUDU_RATE_LIMIT_CLIENT"],
         rate_limit_anonymous=rate_limits["SHUDU_RATE_LIMIT_ANONYMOUS"],
         fetch_private_links=raw_private == "true",
+        contact_email=contact_email,
     )

@@ -4,6 +4,7 @@ search pages, so both find the same datasets with the same rules."""
 from __future__ import annotations
 
 import html
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -98,11 +99,13 @@ def _labels(session: Session) -> dict[str, dict[str, dict[str, str]]]:
 
 
 async def run_search(
-    request: Request, params: QueryParams | None = None
+    request: Request, params: QueryParams | None = None, *, facet_size: int | None = None
 ) -> tuple[SearchQuery, SearchResult, dict[str, Any]]:
     """Resolve the caller, run the search, and fetch facet labels (shared by API and pages).
 
-    ``params`` replaces the request's own query parameters (pages search on their own terms).
+    ``params`` replaces the request's own query parameters (pages search on their own terms);
+    ``facet_size`` asks for more facet values than a search page shows (the list of every
+    department or theme with its count).
     """
 
     def who(session: Session, principal: Principal) -> tuple[Visibility, dict[str, Any]]:
@@ -110,6 +113,8 @@ async def run_search(
 
     visibility, labels = await in_transaction(request, who)
     query = parse_search(request.query_params if params is None else params, visibility)
+    if facet_size is not None:
+        query = replace(query, facet_size=facet_size)
     result = await search_runtime(request).backend.search(query)
     return query, result, labels
 

@@ -20,8 +20,9 @@ from api.representations.catalog import dataset_json, organization_json
 from api.representations.exchange import annotate_offers
 from api.representations.search import result_json, run_search
 from api.state import app_state, in_transaction
-from api.web.charts import bar_chart
+from api.web.charts import chart_geometry, map_geometry
 from api.web.exchange import offers_for
+from catalog.datastore.query import RecordQuery
 from catalog.datastore.services import DatastoreService, decision_for
 from catalog.models import Dataset
 from catalog.search.query import FACET_FIELDS
@@ -30,6 +31,7 @@ from core.errors import PermissionDenied
 from core.identity.models import OrgKind
 from core.identity.principal import Principal
 from core.identity.services import OrganizationService
+from exchange.figures import SiteFigures, site_figures
 
 FACET_TITLES = {
     "organization": N_("发布部门"),
@@ -88,21 +90,30 @@ def facet_links(query: QueryParams, facets: dict[str, Any]) -> dict[str, list[di
 
 
 async def home(request: Request) -> Response:
-    # The home page is a search for everything, most recently updated first.
-    query, result, labels = await run_search(request, QueryParams("sort=updated&limit=12"))
+    # The home page is three searches (recently updated, most downloaded, newest) and the
+    # site's figures; the first search's facets give the themes and suggested keywords.
+    query, result, labels = await run_search(request, QueryParams("sort=updated&limit=6"))
     body = result_json(query, result, labels)
+    popular = await run_search(request, QueryParams("sort=downloads&limit=6"))
+    newest = await run_search(request, QueryParams("sort=newest&limit=6"))
 
-    def publishers(session: Session, _: Principal) -> int:
-        return OrganizationService(session).page(kind=OrgKind.DEPARTMENT, limit=1)[1]
+    def work(session: Session, _: Principal) -> tuple[int, SiteFigures]:
+        departments = OrganizationService(session).page(kind=OrgKind.DEPARTMENT, limit=1)[1]
+        return departments, site_figures(session)
 
+    departments, figures = await in_transaction(request, work)
     return render(
         request,
         "home.html",
         {
             "total": body["total"],
             "recent": body["items"],
+            "popular": result_json(*popular)["items"],
+            "newest": result_json(*newest)["items"],
             "themes": body["facets"]["theme"],
-            "organizations": await in_transaction(request, publishers),
+            "suggestions": [t["value"] for t in body["facets"].get("tag", [])[:6]],
+            "organizations": departments,
+            "figures": figures,
         },
     )
 
@@ -141,24 +152,44 @@ async def search_page(request: Request) -> Response:
     )
 
 
+PREVIEW_ROWS = 20
+
+
+def _preview_request(request: Request) -> tuple[int, str | None]:
+    """The preview's page (from 1) and sort (``field`` or ``-field``) asked in the query; a
+    malformed page reads as the first."""
+    raw = request.query_params.get("page", "1")
+    page = int(raw) if raw.isdigit() and 0 < int(raw) <= 10_000 else 1
+    return page, request.query_params.get("sort") or None
+
+
 async def dataset_page(request: Request) -> Response:
     name = request.path_params["name"]
     base_url = app_state(request).settings.base_url
     lang = page_language(request)
+    page, sort = _preview_request(request)
 
     def work(session: Session, principal: Principal) -> dict[str, Any]:
         dataset = DatasetService(session, principal).get(name)
         return {
             "dataset": dataset_json(dataset, base_url),
-            **_data_preview(session, principal, dataset),
+            **_data_views(session, principal, dataset, page, sort),
             "product": offers_for(session, principal, dataset.id, lang),
         }
 
-    return render(request, "dataset.html", await in_transaction(request, work))
+    context = await in_transaction(request, work)
+    context["base_url"] = base_url
+    return render(request, "dataset.html", context)
 
 
-def _data_preview(session: Session, principal: Principal, dataset: Dataset) -> dict[str, Any]:
-    """The first loaded table's first 100 rows and a chart, when the caller may read them."""
+def _data_views(
+    session: Session, principal: Principal, dataset: Dataset, page: int, sort: str | None
+) -> dict[str, Any]:
+    """The first loaded table's preview page, chart and map, when the caller may read them.
+
+    The same service and access decision as the records API (``/api/v1/resources/{id}/
+    records``), which the page's script pages through when JavaScript runs.
+    """
     service = DatastoreService(session)
     for resource in dataset.resources:
         meta = service.table_of(resource.id)
@@ -168,11 +199,25 @@ def _data_preview(session: Session, principal: Principal, dataset: Dataset) -> d
             decision = decision_for(principal, dataset)
         except PermissionDenied:
             return {"preview": None, "preview_licensed": True}
+        field_ids = {f["id"] for f in meta.fields}
+        if sort is not None and sort.lstrip("-") not in field_ids:
+            sort = None
+        query = RecordQuery(
+            limit=PREVIEW_ROWS, offset=(page - 1) * PREVIEW_ROWS, sort=[sort] if sort else []
+        )
+        preview = service.records(resource.id, query, decision)
+        pages = max(1, -(-int(preview["total"] or 0) // PREVIEW_ROWS))
         chart = service.chart(resource.id, decision)
+        places = service.places(resource.id, decision)
         return {
-            "preview": service.preview(resource.id, decision),
-            "preview_resource": resource.name,
-            "chart": None if chart is None else {**chart, **bar_chart(chart["points"])},
+            "preview": preview,
+            "preview_resource": {"id": str(resource.id), "name": resource.name},
+            "preview_page": min(page, pages),
+            "preview_pages": pages,
+            "preview_sort": sort,
+            "preview_rows": PREVIEW_ROWS,
+            "chart": None if chart is None else {**chart, **chart_geometry(chart)},
+            "places": None if places is None else {**places, **map_geometry(places)},
         }
     return {"preview": None}
 
@@ -184,16 +229,40 @@ async def organization_page(request: Request) -> Response:
         return organization_json(OrganizationService(session).get(name))
 
     organization = await in_transaction(request, work)
-    scope = dict(request.scope)
-    scope["query_string"] = urlencode(
-        {"organization": name, "sort": "updated", "limit": 50}
-    ).encode()
-    query, result, labels = await run_search(Request(scope, request.receive))
+    params = QueryParams(urlencode({"organization": name, "sort": "updated", "limit": 50}))
+    body = result_json(*await run_search(request, params))
     return render(
         request,
         "organization.html",
-        {"organization": organization, "result": result_json(query, result, labels)},
+        {
+            "organization": organization,
+            "result": body,
+            "levels": {f["value"]: f["count"] for f in body["facets"]["open_level"]},
+            "themes": body["facets"]["theme"],
+            "formats": body["facets"]["format"],
+        },
     )
+
+
+async def organizations_page(request: Request) -> Response:
+    """Every department, with how many datasets each publishes (from the search facets)."""
+
+    def work(session: Session, _: Principal) -> list[dict[str, Any]]:
+        rows, _total = OrganizationService(session).page(kind=OrgKind.DEPARTMENT, limit=500)
+        return [organization_json(org) for org in rows]
+
+    organizations = await in_transaction(request, work)
+    body = result_json(*await run_search(request, QueryParams("limit=1"), facet_size=500))
+    counts = {f["value"]: f["count"] for f in body["facets"]["organization"]}
+    for org in organizations:
+        org["datasets"] = counts.get(org["name"], 0)
+    organizations.sort(key=lambda o: (-o["datasets"], o["name"]))
+    return render(request, "organizations.html", {"organizations": organizations})
+
+
+async def themes_page(request: Request) -> Response:
+    body = result_json(*await run_search(request, QueryParams("limit=1"), facet_size=500))
+    return render(request, "themes.html", {"themes": body["facets"]["theme"]})
 
 
 def routes() -> list[Route]:
@@ -202,4 +271,6 @@ def routes() -> list[Route]:
         Route("/search", search_page, methods=["GET"]),
         Route("/dataset/{name}", dataset_page, methods=["GET"]),
         Route("/organization/{name}", organization_page, methods=["GET"]),
+        Route("/organizations", organizations_page, methods=["GET"]),
+        Route("/themes", themes_page, methods=["GET"]),
     ]

@@ -1,45 +1,143 @@
-"""Server-rendered SVG charts: geometry as plain data, drawn by the template (no JavaScript)."""
+"""Server-rendered SVG charts and maps: geometry as plain data, drawn by the template.
+
+No JavaScript and no tile server: a chart is a line over dates or bars per category, a map is
+the table's own points projected into its bounding box. Each comes with a text alternative and
+a data table on the page (docs/architecture.md, "Pages and their design system").
+"""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 WIDTH = 640
-HEIGHT = 240
-MARGIN_LEFT = 64
-MARGIN_BOTTOM = 48
+LINE_HEIGHT = 260
+MARGIN_LEFT = 56
+MARGIN_RIGHT = 12
 MARGIN_TOP = 12
+MARGIN_BOTTOM = 40
+BAR_ROW = 28
+BAR_LABEL = 140
+MAP_HEIGHT_MAX = 420
+
+
+def _nice_top(value: float) -> float:
+    """The smallest 1, 2, 2.5 or 5 × 10^k at or above ``value``: round axis ticks."""
+    if value <= 0:
+        return 1.0
+    power = 10.0 ** math.floor(math.log10(value))
+    for step in (1.0, 2.0, 2.5, 5.0, 10.0):
+        if value <= step * power:
+            return float(step * power)
+    return float(10 * power)
+
+
+def line_chart(points: list[tuple[str, float | int | None]]) -> dict[str, Any]:
+    """A line over dates (in order); a missing value breaks the line rather than reading 0."""
+    values = [None if v is None else float(v) for _, v in points]
+    present = [v for v in values if v is not None]
+    top = _nice_top(max(present) if present else 1.0)
+    bottom = min(0.0, min(present) if present else 0.0)
+    plot_w = WIDTH - MARGIN_LEFT - MARGIN_RIGHT
+    plot_h = LINE_HEIGHT - MARGIN_TOP - MARGIN_BOTTOM
+    step = plot_w / max(len(points) - 1, 1)
+
+    def y_of(value: float) -> float:
+        return round(MARGIN_TOP + plot_h * (top - value) / ((top - bottom) or 1), 1)
+
+    dots: list[dict[str, Any]] = []
+    segments: list[str] = []
+    current: list[str] = []
+    label_every = max(1, math.ceil(len(points) / 6))
+    for i, ((label, raw), value) in enumerate(zip(points, values, strict=True)):
+        x = round(MARGIN_LEFT + i * step, 1)
+        if value is None:
+            if current:
+                segments.append(" ".join(current))
+            current = []
+            continue
+        y = y_of(value)
+        current.append(f"{x},{y}")
+        dots.append(
+            {"x": x, "y": y, "label": label, "value": raw, "show_label": i % label_every == 0}
+        )
+    if current:
+        segments.append(" ".join(current))
+    ticks = [{"value": top * k / 4, "y": y_of(top * k / 4)} for k in range(5)]
+    return {
+        "type": "line",
+        "width": WIDTH,
+        "height": LINE_HEIGHT,
+        "left": MARGIN_LEFT,
+        "right": WIDTH - MARGIN_RIGHT,
+        "axis_y": y_of(max(bottom, 0.0)),
+        "label_y": LINE_HEIGHT - MARGIN_BOTTOM + 18,
+        "segments": segments,
+        "dots": dots,
+        "ticks": ticks,
+    }
 
 
 def bar_chart(points: list[tuple[str, float | int | None]]) -> dict[str, Any]:
-    """Bars for ``(label, value)`` points, scaled to the largest value; negatives count as 0."""
+    """Horizontal bars per category, largest first as given; their labels stay readable."""
     values = [max(float(v or 0), 0.0) for _, v in points]
-    top = max(values) if values and max(values) > 0 else 1.0
-    plot_width = WIDTH - MARGIN_LEFT - 8
-    plot_height = HEIGHT - MARGIN_BOTTOM - MARGIN_TOP
-    step = plot_width / max(len(points), 1)
-    label_every = max(1, len(points) // 8)
+    top = _nice_top(max(values) if values else 1.0)
+    plot_w = WIDTH - BAR_LABEL - 60
     bars = []
     for i, ((label, raw), value) in enumerate(zip(points, values, strict=True)):
-        height = plot_height * value / top
+        width = plot_w * value / top
+        y = MARGIN_TOP + i * BAR_ROW
         bars.append(
             {
-                "x": round(MARGIN_LEFT + i * step + step * 0.1, 1),
-                "y": round(MARGIN_TOP + plot_height - height, 1),
-                "width": round(step * 0.8, 1),
-                "height": round(height, 1),
                 "label": label,
                 "value": raw,
-                "show_label": i % label_every == 0,
-                "label_x": round(MARGIN_LEFT + i * step + step / 2, 1),
+                "x": BAR_LABEL,
+                "y": y,
+                "width": round(width, 1),
+                "height": BAR_ROW - 8,
+                "text_y": y + (BAR_ROW - 8) / 2 + 4,
+                "value_x": round(BAR_LABEL + width + 6, 1),
             }
         )
     return {
+        "type": "bars",
         "width": WIDTH,
-        "height": HEIGHT,
+        "height": MARGIN_TOP * 2 + BAR_ROW * len(points),
+        "label_x": BAR_LABEL - 8,
         "bars": bars,
-        "axis_y": MARGIN_TOP + plot_height,
-        "left": MARGIN_LEFT,
-        "top_value": top,
-        "label_y": HEIGHT - MARGIN_BOTTOM + 16,
+    }
+
+
+def chart_geometry(chart: dict[str, Any]) -> dict[str, Any]:
+    return line_chart(chart["points"]) if chart["kind"] == "date" else bar_chart(chart["points"])
+
+
+def map_geometry(places: dict[str, Any]) -> dict[str, Any]:
+    """Points in their own bounding box (equirectangular, x scaled by cos(latitude))."""
+    points = places["points"]
+    lngs = [p[0] for p in points]
+    lats = [p[1] for p in points]
+    west, east, south, north = min(lngs), max(lngs), min(lats), max(lats)
+    pad_x = max((east - west) * 0.08, 0.005)
+    pad_y = max((north - south) * 0.08, 0.005)
+    west, east, south, north = west - pad_x, east + pad_x, south - pad_y, north + pad_y
+    squeeze = math.cos(math.radians((north + south) / 2))
+    ratio = (north - south) / ((east - west) * squeeze)
+    height = min(round(WIDTH * ratio), MAP_HEIGHT_MAX)
+    width = round(height / ratio) if ratio * WIDTH > MAP_HEIGHT_MAX else WIDTH
+    drawn = [
+        {
+            "x": round((lng - west) / (east - west) * width, 1),
+            "y": round((north - lat) / (north - south) * height, 1),
+            "lng": lng,
+            "lat": lat,
+            "label": label,
+        }
+        for lng, lat, label in points
+    ]
+    return {
+        "width": width,
+        "height": height,
+        "points": drawn,
+        "bounds": {"west": west, "east": east, "south": south, "north": north},
     }

@@ -60,6 +60,9 @@ NOT_A_MEASURE = re.compile(
 CATEGORY_HINT = re.compile(
     r"district|category|type|kind|level|status|class|grade|industry|区|类|级|状态", re.IGNORECASE
 )
+LONGITUDE = re.compile(r"^(lng|lon|long|longitude|x_wgs84|经度)$", re.IGNORECASE)
+LATITUDE = re.compile(r"^(lat|latitude|y_wgs84|纬度)$", re.IGNORECASE)
+MAP_LIMIT = 1000
 EXPORT_BATCH = 5000
 
 
@@ -481,6 +484,48 @@ class DatastoreService:
             "measure": measure,
             "field": field,
             "points": points,
+        }
+
+    def places(self, resource_id: uuid.UUID, decision: AccessDecision) -> dict[str, Any] | None:
+        """Distinct points of a table with longitude and latitude fields, for a map.
+
+        ``{"lng", "lat", "label", "points": [(lng, lat, label)], "truncated"}``; the label is
+        the first text field that names the place (``name`` in its id), else none. None when
+        the table has no coordinates the caller may read (masked fields are never mapped).
+        """
+        _, fields = self.loaded(resource_id)
+        usable = [
+            f
+            for f in fields
+            if f.id not in decision.masked and (decision.fields is None or f.id in decision.fields)
+        ]
+        numeric = [f for f in usable if f.type in (FieldType.DECIMAL, FieldType.INTEGER)]
+        lng = next((f for f in numeric if LONGITUDE.match(f.id)), None)
+        lat = next((f for f in numeric if LATITUDE.match(f.id)), None)
+        if lng is None or lat is None:
+            return None
+        label = next(
+            (f for f in usable if f.type is FieldType.TEXT and re.search("name|名称", f.id)), None
+        )
+        wanted = [lng.id, lat.id, *([label.id] if label else [])]
+        query = RecordQuery(fields=wanted, distinct=True, limit=MAP_LIMIT + 1, total=False)
+        records = self.records(resource_id, query, decision)["records"]
+        points = [
+            (float(r[lng.id]), float(r[lat.id]), None if label is None else r[label.id])
+            for r in records[:MAP_LIMIT]
+            if r[lng.id] is not None
+            and r[lat.id] is not None
+            and -180 <= float(r[lng.id]) <= 180
+            and -90 <= float(r[lat.id]) <= 90
+        ]
+        if not points:
+            return None
+        return {
+            "lng": lng.id,
+            "lat": lat.id,
+            "label": None if label is None else label.id,
+            "points": points,
+            "truncated": len(records) > MAP_LIMIT,
         }
 
     def _category(

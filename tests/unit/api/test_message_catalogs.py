@@ -59,9 +59,9 @@ def test_catalog_keeps_nothing_stale() -> None:
 
 
 def test_translate_fills_in_and_falls_back() -> None:
-    message = "共 %(total)s 行，显示前 %(shown)s 行"
-    assert translate("en", message, total=5, shown=2) == "5 rows; the first 2 shown"
-    assert translate("zh", message, total=5, shown=2) == "共 5 行，显示前 2 行"
+    message = "第 %(page)s 页，共 %(pages)s 页（%(total)s 行）"
+    assert translate("en", message, page=2, pages=3, total=50) == "Page 2 of 3 (50 rows)"
+    assert translate("zh", message, page=2, pages=3, total=50) == "第 2 页，共 3 页（50 行）"
     assert translate("en", "搜索") == "Search"
     assert translate("en", "授权", "verb") != translate("en", "授权")
     assert translate("en", N_("一句未收录的话")) == "一句未收录的话"

@@ -1,0 +1,56 @@
+"""Codes as words: the catalog's enumerations as page text, so a page never shows a code.
+
+Each table maps a stored code to its Chinese word (a message id, see ``api.i18n``); pages
+call ``word(kind, code)``. A code with no word shows as itself, and a test fails on it.
+"""
+
+from __future__ import annotations
+
+from api.i18n import N_
+
+WORDS: dict[str, dict[str, str]] = {
+    "frequency": {
+        "realtime": N_("实时"),
+        "daily": N_("每日"),
+        "weekly": N_("每周"),
+        "monthly": N_("每月"),
+        "quarterly": N_("每季度"),
+        "annual": N_("每年"),
+        "irregular": N_("不定期"),
+    },
+    "open_level": {
+        "open": N_("无条件开放"),
+        "conditional": N_("有条件开放"),
+        "closed": N_("非开放"),
+    },
+    "grade": {
+        "general": N_("一般数据"),
+        "important": N_("重要数据"),
+        "core": N_("核心数据"),
+    },
+    "state": {
+        "draft": N_("草稿"),
+        "published": N_("已发布"),
+        "withdrawn": N_("已撤回"),
+    },
+    "resource_kind": {
+        "upload": N_("文件"),
+        "link": N_("链接"),
+        "api": N_("接口"),
+    },
+    "field_type": {
+        "integer": N_("整数"),
+        "decimal": N_("数值"),
+        "boolean": N_("是/否"),
+        "date": N_("日期"),
+        "datetime": N_("日期时间"),
+        "text": N_("文本"),
+    },
+}
+
+
+def word_for(kind: str, code: str | None) -> str | None:
+    """The Chinese word for ``code`` of ``kind``; None when there is none."""
+    if code is None:
+        return None
+    return WORDS.get(kind, {}).get(str(code))
