@@ -136,17 +136,25 @@ def elder_mode(request: Request) -> bool:
     return request.cookies.get(ELDER_COOKIE) == "1"
 
 
+def _kept_params(request: Request, drop: str = "") -> list[tuple[str, str]]:
+    """This page's query, without ``drop`` and without a ``next`` that is not a path on this
+    site: a page never echoes someone else's address into its own links."""
+    return [
+        (k, v)
+        for k, v in request.query_params.multi_items()
+        if k != drop and (k != "next" or safe_next(v) is not None)
+    ]
+
+
 def here(request: Request) -> str:
     """This page's path and query, to come back to after a form (language, elder mode)."""
-    query = request.url.query
+    query = urlencode(_kept_params(request))
     return request.url.path + ("?" + query if query else "")
 
 
 def language_href(request: Request, language: str) -> str:
-    """This page in ``language``: its query kept, ``lang`` replaced (and the cursor dropped
-    never: paging stays where it is)."""
-    params = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
-    return request.url.path + "?" + urlencode([*params, ("lang", language)])
+    """This page in ``language``: its query kept (paging stays where it is), ``lang`` replaced."""
+    return request.url.path + "?" + urlencode([*_kept_params(request, "lang"), ("lang", language)])
 
 
 def page_language(request: Request) -> str:

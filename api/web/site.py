@@ -1,8 +1,8 @@
 """The site's own pages: preferences (elder mode), the accessibility statement, about and licence.
 
 The elder-mode switch is a plain form (works without JavaScript): it sets a cookie that
-``api.html.render`` reads on every page. See docs/architecture.md, "Pages and their design
-system".
+``api.html.render`` reads on every page. See
+docs/architecture.md, "Pages and their design system".
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ ELDER_COOKIE_SECONDS = 365 * 24 * 3600
 
 async def preferences(request: Request) -> Response:
     form = await read_form(request)
-    response = RedirectResponse(safe_next(form.get("next")) or "/", status_code=303)
+    response = RedirectResponse(safe_next(form.get("return_to")) or "/", status_code=303)
     if form.get("elder") == "on":
         response.set_cookie(
             ELDER_COOKIE, "1", max_age=ELDER_COOKIE_SECONDS, httponly=True, samesite="lax"
