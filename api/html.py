@@ -89,11 +89,16 @@ def date_text(context: Context, value: object) -> str:
 
 
 @pass_context
-def datetime_text(context: Context, value: object) -> str:
-    """A moment with its time of day, in the site's time zone (China Standard Time)."""
+def datetime_text(context: Context, value: object, naive_is_local: bool = False) -> str:
+    """A moment with its time of day, in the site's time zone (China Standard Time).
+
+    The site's own times are stored in UTC; a time without an offset in a published table is
+    the city's local time (``naive_is_local``)."""
     moment = _moment(value)
     if not isinstance(moment, datetime):
         return date_text(context, value)
+    if naive_is_local and moment.tzinfo is None:
+        moment = moment.replace(tzinfo=SITE_TIMEZONE)
     return format_datetime(moment, format="medium", tzinfo=SITE_TIMEZONE, locale=_locale(context))
 
 

@@ -56,3 +56,15 @@ def translate(language: str, message: str, context: str | None = None, **values:
     if language != SOURCE_LANGUAGE:
         text = catalog(language).get((context, message), message)
     return text % values if values else text
+
+
+def written_in(texts: list[str], language: str) -> list[str]:
+    """The texts written in ``language``: with Chinese characters on a Chinese page, without
+    on an English one. Keywords come in either language; a page shows its own, or all of them
+    when none is in its language."""
+
+    def chinese(text: str) -> bool:
+        return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+    own = [t for t in texts if chinese(t) == (language == "zh")]
+    return own or texts

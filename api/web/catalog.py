@@ -15,7 +15,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from api.html import page_language, render
-from api.i18n import N_
+from api.i18n import N_, written_in
 from api.representations.catalog import dataset_json, organization_json
 from api.representations.exchange import annotate_offers
 from api.representations.search import result_json, run_search
@@ -92,7 +92,9 @@ def facet_links(query: QueryParams, facets: dict[str, Any]) -> dict[str, list[di
 async def home(request: Request) -> Response:
     # The home page is three searches (recently updated, most downloaded, newest) and the
     # site's figures; the first search's facets give the themes and suggested keywords.
-    query, result, labels = await run_search(request, QueryParams("sort=updated&limit=6"))
+    query, result, labels = await run_search(
+        request, QueryParams("sort=updated&limit=6"), facet_size=40
+    )
     body = result_json(query, result, labels)
     popular = await run_search(request, QueryParams("sort=downloads&limit=6"))
     newest = await run_search(request, QueryParams("sort=newest&limit=6"))
@@ -108,10 +110,14 @@ async def home(request: Request) -> Response:
         {
             "total": body["total"],
             "recent": body["items"],
-            "popular": result_json(*popular)["items"],
+            # Only datasets that were downloaded at all: a "most downloaded" list of zeros says
+            # nothing.
+            "popular": [d for d in result_json(*popular)["items"] if d.get("downloads")],
             "newest": result_json(*newest)["items"],
             "themes": body["facets"]["theme"],
-            "suggestions": [t["value"] for t in body["facets"].get("tag", [])[:6]],
+            "suggestions": written_in(
+                [t["value"] for t in body["facets"].get("tag", [])], page_language(request)
+            )[:6],
             "organizations": departments,
             "figures": figures,
         },
@@ -173,6 +179,7 @@ async def dataset_page(request: Request) -> Response:
         dataset = DatasetService(session, principal).get(name)
         return {
             "dataset": dataset_json(dataset, base_url),
+            "keywords": written_in(sorted(t.name for t in dataset.tags), lang),
             **_data_views(session, principal, dataset, page, sort),
             "product": offers_for(session, principal, dataset.id, lang),
         }

@@ -8,6 +8,7 @@ a data table on the page (docs/architecture.md, "Pages and their design system")
 from __future__ import annotations
 
 import math
+from datetime import datetime
 from typing import Any
 
 WIDTH = 640
@@ -32,6 +33,21 @@ def _nice_top(value: float) -> float:
     return float(10 * power)
 
 
+def _axis_labels(labels: list[str]) -> list[str]:
+    """Short labels under the axis: the time of day when every point is on one day, the day
+    and time when the points span days, the date alone for dates."""
+    try:
+        moments = [datetime.fromisoformat(label) for label in labels]
+    except ValueError:
+        return [label[:10] for label in labels]
+    timed = any(len(label) > 10 for label in labels)
+    if not timed:
+        return [m.date().isoformat() for m in moments]
+    if len({m.date() for m in moments}) == 1:
+        return [m.strftime("%H:%M") for m in moments]
+    return [m.strftime("%m-%d %H:%M") for m in moments]
+
+
 def line_chart(points: list[tuple[str, float | int | None]]) -> dict[str, Any]:
     """A line over dates (in order); a missing value breaks the line rather than reading 0."""
     values = [None if v is None else float(v) for _, v in points]
@@ -49,6 +65,7 @@ def line_chart(points: list[tuple[str, float | int | None]]) -> dict[str, Any]:
     segments: list[str] = []
     current: list[str] = []
     label_every = max(1, math.ceil(len(points) / 6))
+    shorts = _axis_labels([label for label, _ in points])
     for i, ((label, raw), value) in enumerate(zip(points, values, strict=True)):
         x = round(MARGIN_LEFT + i * step, 1)
         if value is None:
@@ -59,7 +76,14 @@ def line_chart(points: list[tuple[str, float | int | None]]) -> dict[str, Any]:
         y = y_of(value)
         current.append(f"{x},{y}")
         dots.append(
-            {"x": x, "y": y, "label": label, "value": raw, "show_label": i % label_every == 0}
+            {
+                "x": x,
+                "y": y,
+                "label": label,
+                "short": shorts[i],
+                "value": raw,
+                "show_label": i % label_every == 0,
+            }
         )
     if current:
         segments.append(" ".join(current))

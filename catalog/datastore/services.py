@@ -60,6 +60,9 @@ NOT_A_MEASURE = re.compile(
 CATEGORY_HINT = re.compile(
     r"district|category|type|kind|level|status|class|grade|industry|区|类|级|状态", re.IGNORECASE
 )
+ISO_TIME_WITH_OFFSET = re.compile(
+    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})", re.ASCII
+)
 LONGITUDE = re.compile(r"^(lng|lon|long|longitude|x_wgs84|经度)$", re.IGNORECASE)
 LATITUDE = re.compile(r"^(lat|latitude|y_wgs84|纬度)$", re.IGNORECASE)
 MAP_LIMIT = 1000
@@ -454,6 +457,8 @@ class DatastoreService:
             if f.type in (FieldType.INTEGER, FieldType.DECIMAL) and not NOT_A_MEASURE.search(f.id)
         ]
         dates = [f for f in usable if f.type in (FieldType.DATE, FieldType.DATETIME)]
+        if not dates and numbers:
+            dates = self._text_times(resource_id, decision, usable)
         if dates and numbers:
             value, over = numbers[-1], dates[0]  # the first number is often an id or a code
             additive = ADDITIVE.search(value.id) and not INTENSIVE.search(value.id)
@@ -527,6 +532,23 @@ class DatastoreService:
             "points": points,
             "truncated": len(records) > MAP_LIMIT,
         }
+
+    def _text_times(
+        self, resource_id: uuid.UUID, decision: AccessDecision, usable: list[Field]
+    ) -> list[Field]:
+        """Text fields that hold ISO 8601 times with a UTC offset (``2025-10-31T08:00:00+08:00``),
+        which the type guess keeps as text. Written with one offset, they sort as times do, so a
+        chart may group and order by them; they are never a category to count."""
+        texts = [f for f in usable if f.type is FieldType.TEXT]
+        if not texts:
+            return []
+        query = RecordQuery(fields=[f.id for f in texts], limit=20, total=False)
+        rows = self.records(resource_id, query, decision)["records"]
+        return [
+            f
+            for f in texts
+            if rows and all(ISO_TIME_WITH_OFFSET.fullmatch(str(r[f.id] or "")) for r in rows)
+        ]
 
     def _category(
         self, resource_id: uuid.UUID, decision: AccessDecision, usable: list[Field]

@@ -30,3 +30,20 @@ def assert_accessible(page: Page, label: str) -> None:
             for v in found
         ]
         raise AssertionError(f"axe found violations on {label}:\n" + "\n".join(lines))
+
+
+def assert_enhanced_contrast(page: Page, label: str) -> None:
+    """Text at 7:1 or more (axe's ``color-contrast-enhanced``, WCAG's AAA level), which elder
+    mode promises beyond AA."""
+    results = AXE.run(
+        page, options={"runOnly": {"type": "rule", "values": ["color-contrast-enhanced"]}}
+    )
+    found: list[dict[str, Any]] = results.response["violations"]
+    print(f"axe 7:1 {label}: {len(found)} violations")
+    if found:
+        targets = [
+            f"{n['target']} {n['any'][0]['message'] if n.get('any') else ''}"
+            for v in found
+            for n in v["nodes"][:5]
+        ]
+        raise AssertionError(f"text below 7:1 on {label}:\n" + "\n".join(targets))

@@ -72,3 +72,24 @@ def test_without_dates_rows_are_counted_per_category(session: Session, files: Fi
     # Not the coordinates as a measure, not the unique names as categories.
     assert (chart["kind"], chart["measure"], chart["x"]) == ("category", "count", "district")
     assert chart["points"] == [("Huangpu", 2), ("Xuhui", 1)]
+
+
+def test_times_with_an_offset_kept_as_text_still_order_the_chart(
+    session: Session, files: FileStore
+) -> None:
+    # The type guess keeps "…+08:00" as text; the chart still averages per time, in order,
+    # rather than counting rows per timestamp as if it were a category.
+    readings = (
+        "station_code,district,observed_at,co\n"
+        "S01,Huangpu,2025-10-31T01:00:00+08:00,0.8\n"
+        "S02,Xuhui,2025-10-31T01:00:00+08:00,1.2\n"
+        "S01,Huangpu,2025-10-31T00:00:00+08:00,0.4\n"
+        "S02,Xuhui,2025-10-31T00:00:00+08:00,0.6\n"
+    )
+    chart = _chart(session, files, readings)
+    assert chart is not None
+    assert (chart["kind"], chart["measure"], chart["x"]) == ("date", "avg", "observed_at")
+    assert [(at, round(float(v), 2)) for at, v in chart["points"]] == [
+        ("2025-10-31T00:00:00+08:00", 0.5),
+        ("2025-10-31T01:00:00+08:00", 1.0),
+    ]
