@@ -45,6 +45,7 @@ from api.web import accounts as account_pages
 from api.web import catalog as catalog_pages
 from api.web import exchange as exchange_pages
 from api.web import site as site_pages
+from api.web import transparency as transparency_pages
 from catalog.filestore import FileStore
 from catalog.search.interfaces import SearchBackend
 from core.db import make_engine, make_session_factory
@@ -185,6 +186,7 @@ def create_app(
         *catalog_pages.routes(),
         *account_pages.routes(),
         *site_pages.routes(),
+        *transparency_pages.routes(),
         *exchange_pages.routes(),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]

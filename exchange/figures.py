@@ -24,6 +24,8 @@ from exchange.models import UsageCounter
 class LatestCheckpoint:
     size: int
     signed_at: datetime
+    root: bytes
+    note: str  # the C2SP signed note, exactly as /audit/checkpoint serves it
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,12 +47,21 @@ def site_figures(session: Session) -> SiteFigures:
             UsageCounter.period.like(month + "-%")
         )
     )
-    latest = session.execute(
-        select(Checkpoint.size, Checkpoint.created_at).order_by(Checkpoint.size.desc()).limit(1)
-    ).one_or_none()
     return SiteFigures(
         downloads=int(downloads or 0),
         licensed_calls_this_month=int(calls or 0),
         ledger_size=ledger.head(session).size,
-        checkpoint=None if latest is None else LatestCheckpoint(int(latest[0]), latest[1]),
+        checkpoint=latest_checkpoint(session),
     )
+
+
+def latest_checkpoint(session: Session) -> LatestCheckpoint | None:
+    """The largest signed checkpoint, as the public audit endpoints serve it."""
+    row = session.execute(
+        select(Checkpoint.size, Checkpoint.created_at, Checkpoint.root, Checkpoint.note)
+        .order_by(Checkpoint.size.desc())
+        .limit(1)
+    ).one_or_none()
+    if row is None:
+        return None
+    return LatestCheckpoint(int(row[0]), row[1], bytes(row[2]), str(row[3]))
