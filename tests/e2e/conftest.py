@@ -1,6 +1,6 @@
-"""The browser tests' shared parts: one demo server and one Chromium per test process.
+"""The browser tests' shared parts: one demo server per test process, one Chromium per module.
 
-Session-scoped, so every module that pytest-xdist gives the same worker shares them.
+The demo is session-scoped, so every module that pytest-xdist gives the same worker shares it.
 """
 
 from __future__ import annotations
@@ -29,7 +29,9 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     yield from run_demo(tmp_path_factory.mktemp("browser-demo"))
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: a running Playwright keeps an event loop on the main thread,
+# and the tests that the same worker runs after the module call asyncio.run().
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not os.path.exists(CHROMIUM):
         message = f"{CHROMIUM} is missing: apt-get install chromium (scripts/test does)"
