@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.applications import Starlette
@@ -43,6 +45,7 @@ from api.v1.search import SEARCH_SCHEMAS, search_api
 from api.v1.vocabularies import vocabularies_api
 from api.web import accounts as account_pages
 from api.web import catalog as catalog_pages
+from api.web import developers as developer_pages
 from api.web import exchange as exchange_pages
 from api.web import site as site_pages
 from api.web import transparency as transparency_pages
@@ -115,11 +118,17 @@ EXTRA_SCHEMAS = {
 }
 
 
-async def _openapi(request: Request) -> Response:
+@cache
+def api_document(base_url: str) -> dict[str, Any]:
+    """The OpenAPI document of every registry, built once per base URL (pages only read it)."""
     registry = Registry(API_PREFIX, [op for r in REGISTRIES for op in r.operations])
-    document = openapi_document(registry, request.app.state.shudu.settings.base_url)
+    document = openapi_document(registry, base_url)
     document["components"]["schemas"].update(EXTRA_SCHEMAS)
-    return JSONResponse(document)
+    return document
+
+
+async def _openapi(request: Request) -> Response:
+    return JSONResponse(api_document(request.app.state.shudu.settings.base_url))
 
 
 def create_app(
@@ -187,6 +196,7 @@ def create_app(
         *account_pages.routes(),
         *site_pages.routes(),
         *transparency_pages.routes(),
+        *developer_pages.routes(),
         *exchange_pages.routes(),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
@@ -201,7 +211,7 @@ def create_app(
             max_age=14 * 24 * 3600,
         ),
     ]
-    return Starlette(
+    app = Starlette(
         routes=routes,
         middleware=middleware,
         lifespan=lifespan,
@@ -211,3 +221,6 @@ def create_app(
             Exception: _unexpected,
         },
     )
+    # The developer pages render this document; they may not import the API families.
+    app.state.api_document = api_document
+    return app

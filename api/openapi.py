@@ -202,6 +202,8 @@ def _operation(op: Operation, components: dict[str, Any]) -> dict[str, Any]:
         "summary": op.summary,
         "operationId": op.endpoint.__name__,
         "tags": [op.tag],
+        # public: anyone; read: a signed-in caller; write: one whose credential may write.
+        "x-shudu-access": op.access,
         "parameters": [
             {
                 "name": p.name,

@@ -1,6 +1,7 @@
 // Shudu's pages work without this script; it only adds: search suggestions, copy buttons,
-// read-aloud on dataset pages, and preview paging through the records API. All page text
-// comes from the page (data-* attributes), so the script holds no words of its own.
+// read-aloud on dataset pages, preview paging through the records API, and the API reference's
+// filter as you type. All page text comes from the page (data-* attributes), so the script
+// holds no words of its own.
 (function () {
   "use strict";
 
@@ -124,10 +125,41 @@
     });
   }
 
+  // The API reference filters as you type; without the script its form asks the server (?q=).
+  function referenceFilter() {
+    var input = document.getElementById("ref-q");
+    var count = document.getElementById("ref-count");
+    var list = document.getElementById("ref-list");
+    var empty = document.getElementById("ref-empty");
+    if (!input || !count || !list || !empty) return;
+    var timer = null;
+    function apply() {
+      var words = input.value.toLowerCase().split(/\s+/).filter(Boolean);
+      var shown = 0;
+      list.querySelectorAll("article[data-search]").forEach(function (op) {
+        var hay = op.dataset.search;
+        var match = words.every(function (w) { return hay.indexOf(w) !== -1; });
+        op.hidden = !match;
+        if (match) shown += 1;
+      });
+      list.querySelectorAll("section[data-group]").forEach(function (group) {
+        group.hidden = !group.querySelector("article:not([hidden])");
+      });
+      empty.hidden = shown !== 0;
+      count.textContent = shown === 0 ? count.dataset.none : count.dataset.some
+        .replace("{count}", String(shown)).replace("{total}", count.dataset.total);
+    }
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(apply, 120);
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     suggestions();
     copyButtons();
     readAloud();
     previewPaging();
+    referenceFilter();
   });
 })();

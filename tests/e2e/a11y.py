@@ -47,3 +47,30 @@ def assert_enhanced_contrast(page: Page, label: str) -> None:
             for n in v["nodes"][:5]
         ]
         raise AssertionError(f"text below 7:1 on {label}:\n" + "\n".join(targets))
+
+
+# Elder mode (适老化): what the mode promises, measured in the browser.
+ELDER_PROMISE = """() => {
+  const px = v => parseFloat(v);
+  const body = px(getComputedStyle(document.body).fontSize);
+  const small = [];
+  const targets = 'button, input:not([type=hidden]), select, textarea, .button, nav a, summary';
+  for (const el of document.querySelectorAll(targets)) {
+    const r = el.getBoundingClientRect();
+    const style = getComputedStyle(el);
+    if (r.width === 0 || style.visibility === 'hidden' || el.closest('[hidden]')) continue;
+    if (el.matches('.skip')) continue;
+    const size = Math.round(r.width) + 'x' + Math.round(r.height);
+    if (r.height < 44 || r.width < 44) small.push(el.outerHTML.slice(0, 80) + ' ' + size);
+  }
+  return {body, small};
+}"""
+
+
+def assert_elder_promise(page: Page, label: str) -> None:
+    """Body text of 20 px or more, no target under 44 px, and text at 7:1 (WCAG's AAA
+    contrast rule), which elder mode promises."""
+    found = page.evaluate(ELDER_PROMISE)
+    assert found["body"] >= 20, f"{label}: body text {found['body']} px"
+    assert found["small"] == [], f"{label}: targets under 44 px: {found['small']}"
+    assert_enhanced_contrast(page, label)
