@@ -53,6 +53,7 @@ from catalog.filestore import FileStore
 from catalog.search.interfaces import SearchBackend
 from core.db import make_engine, make_session_factory
 from core.errors import ShuduError
+from core.mail import make_mailer
 from core.settings import Settings
 
 log = logging.getLogger("shudu")
@@ -152,7 +153,10 @@ def create_app(
             engine = make_engine(settings.database_url)
             factory = make_session_factory(engine)
         app.state.shudu = AppState(
-            settings=settings, sessions=factory, files=FileStore(settings.files_dir)
+            settings=settings,
+            sessions=factory,
+            files=FileStore(settings.files_dir),
+            mailer=make_mailer(settings),
         )
         # The audit ledger's signing key and checkpointer. Only an app that owns its engine
         # checkpoints in the background; tests hand in sessions and checkpoint explicitly.

@@ -25,6 +25,7 @@ from starlette.templating import Jinja2Templates
 from api.access.auth import CSRF_FORM_FIELD, check_csrf, csrf_token
 from api.i18n import LANGUAGES, N_, SOURCE_LANGUAGE, translate
 from api.words import word_for
+from core.identity.passwords import MIN_PASSWORD_LENGTH
 
 SITE_TIMEZONE = ZoneInfo("Asia/Shanghai")
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -181,6 +182,7 @@ def render(request: Request, name: str, context: dict[str, Any], status: int = 2
         "here": here(request),
         "language_href": lambda language: language_href(request, language),
         "contact_email": settings.contact_email,
+        "min_password": MIN_PASSWORD_LENGTH,  # the sign-up and reset forms' hint
         **context,
     }
     return templates.TemplateResponse(request, name, context, status_code=status)

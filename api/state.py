@@ -14,6 +14,7 @@ from api.access.auth import resolve_principal
 from catalog.filestore import FileStore
 from core.db import transaction
 from core.identity.principal import Principal
+from core.mail import Mailer
 from core.settings import Settings
 
 T = TypeVar("T")
@@ -24,6 +25,7 @@ class AppState:
     settings: Settings
     sessions: sessionmaker[Session]
     files: FileStore
+    mailer: Mailer  # SMTP, or .eml files in the data dir (core.mail)
 
 
 def app_state(request: Request) -> AppState:

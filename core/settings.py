@@ -47,10 +47,17 @@ class Settings:
     fetch_private_links: bool = False
     # Shown in the pages' footer ("contact us"); empty: no address is shown.
     contact_email: str = ""
+    # smtp:// or smtps://user:pass@host:port; None: mail is written to data_dir/mail as .eml.
+    smtp_url: Secret | None = None
+    mail_from: str = "Shudu <noreply@shudu.localhost>"
 
     @property
     def files_dir(self) -> Path:
         return self.data_dir / "files"
+
+    @property
+    def mail_dir(self) -> Path:
+        return self.data_dir / "mail"
 
     @property
     def is_sqlite(self) -> bool:
@@ -177,6 +184,16 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             f"SHUDU_CONTACT_EMAIL must be an e-mail address such as data@city.gov.cn,"
             f" got {contact_email!r}"
         )
+    raw_smtp = config("SHUDU_SMTP_URL", default="").strip()
+    if raw_smtp and urlsplit(raw_smtp).scheme not in ("smtp", "smtps"):
+        raise ConfigError("SHUDU_SMTP_URL must look like smtp://host:25 or smtps://user:pass@host")
+    host = urlsplit(base_url).hostname or "shudu.localhost"
+    mail_from = config("SHUDU_MAIL_FROM", default=f"Shudu <noreply@{host}>").strip()
+    if not re.fullmatch(r"(?:[^<>]*<)?[^@\s<>]+@[^@\s<>]+>?", mail_from):
+        raise ConfigError(
+            f"SHUDU_MAIL_FROM must be an address such as 'Shudu <noreply@city.gov.cn>',"
+            f" got {mail_from!r}"
+        )
     return Settings(
         data_dir=data_dir,
         database_url=database_url,
@@ -192,4 +209,6 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         rate_limit_anonymous=rate_limits["SHUDU_RATE_LIMIT_ANONYMOUS"],
         fetch_private_links=raw_private == "true",
         contact_email=contact_email,
+        smtp_url=Secret(raw_smtp) if raw_smtp else None,
+        mail_from=mail_from,
     )

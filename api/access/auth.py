@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hmac
 import secrets
-import uuid
 
 from sqlalchemy.orm import Session
 from starlette.requests import Request
@@ -12,6 +11,7 @@ from starlette.requests import Request
 from api.access.protector import principal_from_access_token
 from api.access.tokens import looks_like_jwt
 from core.errors import NotAuthenticated, PermissionDenied
+from core.identity.accounts import AccountService
 from core.identity.models import User
 from core.identity.principal import Principal
 from core.identity.services import TokenService
@@ -41,6 +41,30 @@ def check_csrf(request: Request, presented: str | None) -> None:
         raise PermissionDenied("Invalid CSRF token; reload the page and try again")
 
 
+SESSION_SECRET_KEY = "sid"  # noqa: S105 — where the signed cookie keeps the session secret
+
+
+def session_user(request: Request, session: Session) -> User | None:
+    """The signed-in user of this browser, if its web session is live and the account active.
+
+    The cookie carries a secret; the server keeps the session (``web_sessions``), so a session
+    ended elsewhere, or an account locked, stops at the next request. A cookie that names a
+    session no longer live is cleared.
+    """
+    if "session" not in request.scope:
+        return None
+    secret = request.session.get(SESSION_SECRET_KEY)
+    if not isinstance(secret, str):
+        if request.session.get("user_id"):
+            request.session.clear()  # a cookie from before server-side sessions
+        return None
+    found = AccountService(session).session_user(secret)
+    if found is None:
+        request.session.clear()
+        return None
+    return found[1]
+
+
 def resolve_principal(request: Request, session: Session) -> Principal:
     """Fail closed: a presented but bad credential is an error, never anonymous access."""
     authorization = request.headers.get("authorization")
@@ -55,15 +79,8 @@ def resolve_principal(request: Request, session: Session) -> Principal:
             return principal_from_access_token(request, session, credentials)
         return TokenService(session).authenticate(credentials)
 
-    user_id = request.session.get("user_id") if "session" in request.scope else None
-    if not isinstance(user_id, str):
-        return Principal.anonymous()
-    try:
-        user = session.get(User, uuid.UUID(user_id))
-    except ValueError:
-        user = None
-    if user is None or not user.is_active:
-        request.session.clear()
+    user = session_user(request, session)
+    if user is None:
         return Principal.anonymous()
     if request.method not in SAFE_METHODS and request.url.path.startswith("/api/"):
         # A cookie rides along with cross-site requests; a header a page cannot forge does not.

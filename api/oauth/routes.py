@@ -3,7 +3,6 @@ two well-known documents. Handlers await the request, then run Authlib in a work
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs
@@ -15,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from api.access.auth import CSRF_FORM_FIELD, check_csrf
+from api.access.auth import CSRF_FORM_FIELD, check_csrf, session_user
 from api.access.server import (
     HttpInput,
     OAuthResponse,
@@ -166,8 +165,8 @@ async def authorize(request: Request) -> Response:
         check_csrf(request, (http.form.get(CSRF_FORM_FIELD) or [""])[0])
 
     def work(server: ShuduAuthorizationServer, session: Session) -> Any:
-        user = session.get(User, uuid.UUID(user_id))
-        if user is None or not user.is_active:
+        user = session_user(request, session)
+        if user is None or str(user.id) != user_id:
             return None
         oauth_request = server.create_oauth2_request(http)
         try:

@@ -62,8 +62,16 @@ class UserService:
         self.session = session
 
     def create(
-        self, email: str, password: str, *, display_name: str = "", is_admin: bool = False
+        self,
+        email: str,
+        password: str,
+        *,
+        display_name: str = "",
+        is_admin: bool = False,
+        verified: bool = True,
     ) -> User:
+        """An account. ``verified``: made by an operator, whose word proves the address;
+        self sign-up passes False and the address is proved by a mailed link."""
         email = email.strip().lower()
         if not EMAIL_RE.fullmatch(email):
             raise ValidationFailed("Invalid e-mail address", {"email": ["not an e-mail address"]})
@@ -73,12 +81,16 @@ class UserService:
                 {"password": [f"use at least {MIN_PASSWORD_LENGTH} characters"]},
             )
         if self.find(email) is not None:
-            raise Conflict(f"A user with e-mail {email} already exists")
+            raise Conflict(
+                f"A user with e-mail {email} already exists",
+                {"email": ["taken: sign in, or reset the password"]},
+            )
         user = User(
             email=email,
             display_name=display_name,
             password_hash=hash_password(password),
             is_admin=is_admin,
+            email_verified_at=utcnow() if verified else None,
         )
         self.session.add(user)
         self.session.flush()

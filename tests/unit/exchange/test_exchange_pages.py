@@ -12,6 +12,7 @@ from catalog.filestore import FileStore
 from core.identity.models import User
 from tests.factories import PASSWORD
 from tests.factories.exchange import World, list_product, make_world
+from tests.signin import sign_in
 
 
 def _csrf(html: str) -> str:
@@ -22,13 +23,7 @@ def _csrf(html: str) -> str:
 
 def _login(client: TestClient, user: User) -> str:
     client.cookies.clear()
-    page = client.get("/login")
-    done = client.post(
-        "/login",
-        data={"email": user.email, "password": PASSWORD, "csrf_token": _csrf(page.text)},
-        follow_redirects=False,
-    )
-    assert done.status_code == 303
+    sign_in(client, user.email, PASSWORD)
     return _csrf(client.get("/exchange").text)
 
 
