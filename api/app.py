@@ -44,7 +44,9 @@ from api.v1.resources import resources_api
 from api.v1.search import SEARCH_SCHEMAS, search_api
 from api.v1.vocabularies import vocabularies_api
 from api.web import accounts as account_pages
+from api.web import admin as admin_pages
 from api.web import catalog as catalog_pages
+from api.web import console as console_pages
 from api.web import developers as developer_pages
 from api.web import exchange as exchange_pages
 from api.web import site as site_pages
@@ -202,6 +204,8 @@ def create_app(
         *transparency_pages.routes(),
         *developer_pages.routes(),
         *exchange_pages.routes(),
+        *console_pages.routes(),
+        *admin_pages.routes(),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     middleware = [

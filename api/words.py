@@ -33,6 +33,29 @@ WORDS: dict[str, dict[str, str]] = {
         "published": N_("已发布"),
         "withdrawn": N_("已撤回"),
     },
+    "org_kind": {
+        "department": N_("政府部门"),
+        "enterprise": N_("企业"),
+        "exchange": N_("数据交易机构"),
+        "regulator": N_("监管机构"),
+    },
+    "role": {
+        "admin": N_("管理员"),
+        "publisher": N_("发布员"),
+        "member": N_("成员"),
+        "reviewer": N_("合规审核员"),
+        "regulator": N_("监管员"),
+    },
+    "org_status": {
+        "pending": N_("待审核"),
+        "approved": N_("已通过"),
+        "rejected": N_("未通过"),
+    },
+    "join_status": {
+        "pending": N_("待处理"),
+        "approved": N_("已同意"),
+        "rejected": N_("已拒绝"),
+    },
     "resource_kind": {
         "upload": N_("文件"),
         "link": N_("链接"),

@@ -7,10 +7,11 @@ one that was rolled back. Consumers drain events in id order, idempotently, with
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, String, Text, delete, select
+from sqlalchemy import BigInteger, Integer, String, Text, case, delete, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core.clock import utcnow
@@ -57,3 +58,43 @@ def prune(session: Session, older_than: timedelta = timedelta(days=7)) -> int:
         )
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Backlog:
+    """A topic's unprocessed events: how many, since when, and how many have failed before."""
+
+    topic: str
+    pending: int
+    oldest: datetime | None
+    retrying: int
+    last_error: str | None
+
+
+def backlog(session: Session) -> list[Backlog]:
+    """Per topic with events waiting (the admin console's worker health)."""
+    rows = session.execute(
+        select(
+            OutboxEvent.topic,
+            func.count(),
+            func.min(OutboxEvent.created_at),
+            func.sum(case((OutboxEvent.attempts > 0, 1), else_=0)),
+        )
+        .where(OutboxEvent.processed_at.is_(None))
+        .group_by(OutboxEvent.topic)
+        .order_by(OutboxEvent.topic)
+    ).all()
+    found = []
+    for topic, count, oldest, retrying in rows:
+        error = session.scalar(
+            select(OutboxEvent.last_error)
+            .where(
+                OutboxEvent.topic == topic,
+                OutboxEvent.processed_at.is_(None),
+                OutboxEvent.last_error.is_not(None),
+            )
+            .order_by(OutboxEvent.id.desc())
+            .limit(1)
+        )
+        found.append(Backlog(topic, int(count), oldest, int(retrying or 0), error))
+    return found

@@ -129,6 +129,11 @@ class KeyRing:
         self._jwks = {"keys": public}
         self._verify_set = KeySet([ECKey.import_key(jwk) for jwk in public])
 
+    def published(self, *, reload: bool = False) -> list[SigningKey]:
+        """The keys the JWKS publishes now, oldest first; ``reload`` right after a rotation."""
+        self._refresh(force=reload)
+        return self.published_at(time.time())
+
     @property
     def current(self) -> SigningKey:
         self._refresh()

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from api.access.tokens import InvalidAccessToken
 from api.registry import SCOPE_KEY
 from core.errors import PermissionDenied
-from core.identity.models import Organization, OrgKind, Role, User
+from core.identity.models import Organization, OrgKind, OrgStatus, Role, User
 from core.identity.principal import OrgRole, Principal
 
 WRITE_SCOPES = frozenset({"catalog:write", "exchange:apply", "exchange:manage", "admin"})
@@ -83,7 +83,8 @@ def principal_from_access_token(request: Request, session: Session, token: str) 
     roles: tuple[OrgRole, ...] = ()
     if client.organization_id is not None:
         org = session.get(Organization, client.organization_id)
-        if org is not None:
+        # Fail closed, as for people: an organization not (or no longer) approved gives no role.
+        if org is not None and org.status is OrgStatus.APPROVED:
             roles = (OrgRole(org.id, org.name, org.kind, ORG_CLIENT_ROLE[org.kind]),)
     return Principal(
         roles=roles, can_write=can_write, via="oauth", client_id=client.client_id, scopes=scopes

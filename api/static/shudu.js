@@ -155,7 +155,19 @@
     });
   }
 
+  // A form marked data-confirm asks before it is sent (every console action that changes
+  // something); without JavaScript the form is sent as it is.
+  function confirmations() {
+    document.addEventListener("submit", function (event) {
+      var form = event.target;
+      if (form instanceof HTMLFormElement && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+        event.preventDefault();
+      }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    confirmations();
     suggestions();
     copyButtons();
     readAloud();

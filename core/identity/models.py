@@ -20,6 +20,15 @@ class OrgKind(enum.StrEnum):
     REGULATOR = "regulator"  # supervises; reads the whole transaction log
 
 
+class OrgStatus(enum.StrEnum):
+    """An enterprise that registered itself waits for the exchange's admins; organizations
+    made by site admins (departments, the exchange, the regulator) are approved when made."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
 class Role(enum.StrEnum):
     ADMIN = "admin"  # manages the organization's members and everything the org may do
     PUBLISHER = "publisher"  # department staff: create and publish datasets
@@ -83,6 +92,22 @@ class Organization(Base):
     description_zh: Mapped[str] = mapped_column(Text, default="")
     description_en: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Only members of an approved organization act for it (see Principal.for_user).
+    status: Mapped[OrgStatus] = mapped_column(
+        _enum(OrgStatus, "org_status"), default=OrgStatus.APPROVED
+    )
+    # An enterprise's registration: its unified social credit code (GB 32100), legal name and
+    # contact, who registered it, and the exchange's decision.
+    credit_code: Mapped[str | None] = mapped_column(String(18), unique=True, default=None)
+    legal_name: Mapped[str] = mapped_column(String(200), default="")
+    contact_name: Mapped[str] = mapped_column(String(100), default="")
+    contact_email: Mapped[str] = mapped_column(String(254), default="")
+    contact_phone: Mapped[str] = mapped_column(String(40), default="")
+    registered_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+    reviewed_at: Mapped[datetime | None] = mapped_column(default=None)
+    review_note: Mapped[str] = mapped_column(Text, default="")
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="organization", cascade="all, delete-orphan"
@@ -163,3 +188,37 @@ class WebSession(Base):
     user_agent: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class JoinStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class JoinRequest(Base):
+    """A person asks to join an organization; its admins approve (choosing the role) or refuse."""
+
+    __tablename__ = "join_requests"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    message: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[JoinStatus] = mapped_column(
+        _enum(JoinStatus, "join_status"), default=JoinStatus.PENDING
+    )
+    role: Mapped[Role | None] = mapped_column(_enum(Role, "join_role"), default=None)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(default=None)
+    decided_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
+    organization: Mapped[Organization] = relationship(lazy="joined")

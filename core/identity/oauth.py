@@ -326,6 +326,14 @@ class OAuthClientService:
         )
         return list(self.session.scalars(query.order_by(OAuthClient.created_at)))
 
+    def every(self, principal: Principal) -> list[OAuthClient]:
+        """Every client of the site, newest first: site admins only (the admin console)."""
+        if not principal.is_admin:
+            raise PermissionDenied("Only site administrators see every OAuth client")
+        return list(
+            self.session.scalars(select(OAuthClient).order_by(OAuthClient.created_at.desc()))
+        )
+
     def rotate_secret(self, principal: Principal, client_id: str) -> IssuedClient:
         client = self.get_managed(principal, client_id)
         if client.auth_method == "private_key_jwt":

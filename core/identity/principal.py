@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from core.identity.models import OrgKind, Role, User
+from core.identity.models import OrgKind, OrgStatus, Role, User
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,9 +42,11 @@ class Principal:
 
     @classmethod
     def for_user(cls, user: User, *, can_write: bool, via: str) -> Principal:
+        # Fail closed: a registration still waiting for approval (or refused) gives no role.
         roles = tuple(
             OrgRole(m.organization_id, m.organization.name, m.organization.kind, m.role)
             for m in user.memberships
+            if m.organization.status is OrgStatus.APPROVED
         )
         return cls(
             user_id=user.id,

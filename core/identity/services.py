@@ -23,6 +23,7 @@ from core.identity.models import (
     Membership,
     Organization,
     OrgKind,
+    OrgStatus,
     Role,
     User,
 )
@@ -190,7 +191,8 @@ class OrganizationService:
     def page(
         self, *, kind: OrgKind | None = None, after: str | None = None, limit: int = 50
     ) -> tuple[list[Organization], int]:
-        query = select(Organization)
+        # Registrations waiting for (or refused) approval are not listed.
+        query = select(Organization).where(Organization.status == OrgStatus.APPROVED)
         if kind is not None:
             query = query.where(Organization.kind == kind)
         total = self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
