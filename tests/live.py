@@ -46,13 +46,15 @@ def wait_until(condition: object, what: str, seconds: float = 180) -> None:
         time.sleep(0.1)
 
 
-def run_demo(data_dir: Path) -> Iterator[Demo]:
-    """`shudu demo` on a free port with its own data dir (and database, on PostgreSQL)."""
+def run_demo(data_dir: Path, extra: dict[str, str] | None = None) -> Iterator[Demo]:
+    """`shudu demo` on a free port with its own data dir (and database, on PostgreSQL), and
+    the ``extra`` settings (e.g. a mail server)."""
     port = free_port()
     env = {
         **os.environ,
         "SHUDU_DATA_DIR": str(data_dir),
         "SHUDU_BASE_URL": f"http://127.0.0.1:{port}",
+        **(extra or {}),
     }
     if LANE == "postgres":
         env["SHUDU_DATABASE_URL"] = fresh_database_url(data_dir, "demo")

@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Browser, sync_playwright
 
 from tests.live import Demo, run_demo
+from tests.mailbox import Inbox, smtp_server
 from tests.support import IN_CI
 
 CHROMIUM = "/usr/bin/chromium"
@@ -25,8 +26,16 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(scope="session")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    yield from run_demo(tmp_path_factory.mktemp("browser-demo"))
+def inbox() -> Iterator[Inbox]:
+    """The real SMTP server the demo sends its mail through (sign-up, password reset)."""
+    with smtp_server() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory: pytest.TempPathFactory, inbox: Inbox) -> Iterator[Demo]:
+    mail = {"SHUDU_SMTP_URL": f"smtp://127.0.0.1:{inbox.port}"}
+    yield from run_demo(tmp_path_factory.mktemp("browser-demo"), mail)
 
 
 # Per module, not per session: a running Playwright keeps an event loop on the main thread,

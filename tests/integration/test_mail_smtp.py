@@ -4,17 +4,12 @@ arrives by SMTP and works."""
 
 from __future__ import annotations
 
-import email
 import logging
 import re
 from collections.abc import Iterator
-from email import policy
 from pathlib import Path
-from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.testclient import TestClient
 
@@ -24,45 +19,16 @@ from core.errors import ServiceUnavailable
 from core.mail import Mail, smtp_mailer
 from core.settings import load_settings
 from tests.live import free_port
+from tests.mailbox import Inbox, smtp_server
 from tests.signin import csrf_of, sign_in
 
 PASSWORD = "correct horse battery"
 
 
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[email.message.EmailMessage] = []
-        self.envelopes: list[tuple[str, list[str]]] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        message = email.message_from_bytes(envelope.content, policy=policy.default)
-        assert isinstance(message, email.message.EmailMessage)
-        self.messages.append(message)
-        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
-        return "250 OK"
-
-
-def _check_login(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> Any:
-    ok = isinstance(data, LoginPassword) and data.login == b"shudu" and data.password == b"s3cret"
-    return AuthResult(success=ok)
-
-
 @pytest.fixture
 def smtp() -> Iterator[tuple[Inbox, int]]:
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(
-        inbox,
-        hostname="127.0.0.1",
-        port=port,
-        authenticator=_check_login,
-        auth_require_tls=False,
-    )
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
+    with smtp_server() as inbox:
+        yield inbox, inbox.port
 
 
 def test_mail_goes_through_smtp_with_and_without_a_login(smtp: tuple[Inbox, int]) -> None:
