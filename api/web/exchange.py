@@ -16,16 +16,20 @@ from starlette.routing import Route
 import licensing
 from api.html import error_page, read_form, render
 from api.http import parse_model
+from api.i18n import N_
 from api.representations.exchange import application_json, entitlement_json, product_json
-from api.state import in_transaction
+from api.state import app_state, in_transaction
+from catalog.models import Dataset
 from core import jsonutil
 from core.errors import NotAuthenticated, ShuduError, ValidationFailed
 from core.identity.oauth_models import OAuthClient
 from core.identity.principal import Principal
 from exchange import roles
+from exchange.enforcement import Refusal
 from exchange.entitlements import EntitlementService
 from exchange.metering import MeteringService
 from exchange.obligations import ObligationService
+from exchange.preview import WebPreview
 from exchange.schemas import (
     ApplicationCreate,
     Decision,
@@ -329,8 +333,79 @@ async def products_page(request: Request) -> Response:
     return render(request, "exchange_products.html", context)
 
 
+# Why a preview was refused, by the licence term that failed (the API says it in English).
+REFUSAL_WORDS = {
+    "entitlement": N_("网页预览还没有被指定到这份授权，或授权已不在有效期内。"),
+    "shudu:callsPerDay": N_("今天的调用次数已经用完，明天再来。"),
+    "shudu:rowsPerMonth": N_("本月可读取的行数已经用完。"),
+}
+
+
+def _refusal_words(refusal: Refusal) -> str:
+    term = getattr(refusal.error, "term", "")
+    return REFUSAL_WORDS.get(term, N_("授权条件不允许这次调用。"))
+
+
+def _preview_context(
+    session: Session, principal: Principal, preview: WebPreview, raw_id: str, lang: str
+) -> dict[str, Any]:
+    entitlement = preview.entitlement(parse_id(raw_id, "entitlement"))
+    dataset = session.get(Dataset, entitlement.dataset_id)
+    assert dataset is not None
+    today = MeteringService(session, principal).daily(entitlement.id)[:1]
+    return {
+        "entitlement": entitlement_json(entitlement),
+        "dataset": dataset,
+        "tables": [(str(r.id), r.name) for r in preview.tables(entitlement)],
+        "designated": preview.designated(entitlement),
+        "today": today[0] if today else None,
+        "policy_text": licensing.describe_policy(licensing.parse_policy(entitlement.policy), lang),
+    }
+
+
+async def preview_page(request: Request) -> Response:
+    """Licensed data in the browser: each page shown is a metered call of the enterprise's web
+    preview client (exchange.preview), recorded in the ledger like any other."""
+    if (redirect := _login(request)) is not None:
+        return redirect
+    form = await read_form(request) if request.method == "POST" else None
+    raw_id = request.path_params["id"]
+    sessions = app_state(request).sessions
+    lang = "en" if request.session.get("lang") == "en" else "zh"
+
+    def work(session: Session, principal: Principal) -> dict[str, Any]:
+        preview = WebPreview(session, principal, sessions)
+        shown: dict[str, Any] = {"records": None, "refusal": None, "quota": {}}
+        if form is not None and form.get("action") == "designate":
+            preview.designate(parse_id(raw_id, "entitlement"))
+            shown["designated_now"] = True
+        elif form is not None and form.get("action") == "read":
+            after = form.get("after", "")
+            metered = preview.read(
+                parse_id(raw_id, "entitlement"),
+                parse_id(form.get("resource", ""), "resource"),
+                int(after) if after.isdigit() else None,
+            )
+            outcome = metered.outcome
+            if isinstance(outcome, Refusal):
+                shown["refusal"] = _refusal_words(outcome)
+            else:
+                shown["records"] = metered.result
+                shown["quota"] = outcome.headers
+                shown["resource"] = form.get("resource", "")
+        context = _preview_context(session, principal, preview, raw_id, lang)
+        return {**context, **shown, "lang_code": lang}
+
+    try:
+        context = await in_transaction(request, work)
+    except ShuduError as exc:
+        return error_page(request, exc.status_code, exc.message)
+    return render(request, "exchange_preview.html", context)
+
+
 def routes() -> list[Route]:
     return [
+        Route("/exchange/licences/{id}/preview", preview_page, methods=["GET", "POST"]),
         Route("/exchange", dashboard, methods=["GET", "POST"]),
         Route("/exchange/products", products_page, methods=["GET", "POST"]),
         Route("/exchange/apply/{offer_id}", apply_page, methods=["GET", "POST"]),
