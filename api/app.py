@@ -45,6 +45,7 @@ from api.v1.search import SEARCH_SCHEMAS, search_api
 from api.v1.vocabularies import vocabularies_api
 from api.web import accounts as account_pages
 from api.web import admin as admin_pages
+from api.web import audit_console as audit_console_pages
 from api.web import catalog as catalog_pages
 from api.web import console as console_pages
 from api.web import developers as developer_pages
@@ -206,6 +207,7 @@ def create_app(
         *exchange_pages.routes(),
         *console_pages.routes(),
         *admin_pages.routes(),
+        *audit_console_pages.routes(),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     middleware = [

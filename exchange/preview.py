@@ -1,4 +1,4 @@
-"""Licensed data previewed in the browser (docs/architecture.md, "The exchange").
+"""Licensed data previewed in the browser (docs/architecture.md, "One licensed call, end to end").
 
 An enterprise reads licensed data through the OAuth clients it designated on the
 entitlement. Its staff's browser is one more such client: each enterprise has one *web

@@ -8,13 +8,10 @@ regulator's API (``/api/v1/audit/…``): full entries, counts for charts, stream
 from __future__ import annotations
 
 import base64
-import csv
-import io
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, cast
 
-import orjson
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
@@ -26,8 +23,17 @@ from api.runtime.audit import audit_runtime
 from api.state import app_state, in_transaction
 from core.errors import BadRequest, ShuduError
 from core.identity.principal import Principal
-from exchange.ledger.services import AuditService, Bucket, EntryFilter, PublicLog, export_records
-from exchange.ledger.verify import CSV_COLUMNS, csv_row
+from exchange.ledger.services import (
+    AuditService,
+    Bucket,
+    EntryFilter,
+    PublicLog,
+    export_records,
+    extract_records,
+    filter_json,
+    parse_filter,
+)
+from exchange.ledger.verify import as_csv, as_jsonl
 
 audit_api = Registry(prefix="/api/v1")
 
@@ -114,32 +120,8 @@ def public_routes() -> list[Route]:
 # -- the regulator's API -------------------------------------------------------------------
 
 
-def _time(params: Mapping[str, str], name: str) -> datetime | None:
-    raw = params.get(name)
-    if not raw:
-        return None
-    try:
-        moment = datetime.fromisoformat(raw)
-    except ValueError:
-        raise BadRequest(f"{name} must be an ISO 8601 time such as 2025-01-31T08:00:00Z") from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
-
-
 def _filter(params: Mapping[str, str]) -> EntryFilter:
-    since, until = _time(params, "since"), _time(params, "until")
-    if since and until and since > until:
-        raise BadRequest("since is later than until")
-    types = [t for t in params.get("type", "").split(",") if t]
-    return EntryFilter(
-        type=types or None,
-        org=params.get("organization") or None,
-        actor=params.get("actor") or None,
-        dataset=params.get("dataset") or None,
-        agreement=params.get("agreement") or None,
-        subject=params.get("subject") or None,
-        since=since,
-        until=until,
-    )
+    return parse_filter(params)
 
 
 SINCE = Param("since", "query", "Entries at or after this time (ISO 8601)")
@@ -230,31 +212,17 @@ async def entry_counts(request: Request) -> Response:
     return JSONResponse(await in_transaction(request, work))
 
 
-def _jsonl(records: Iterator[dict[str, Any]]) -> Iterator[bytes]:
-    for record in records:
-        yield orjson.dumps(record) + b"\n"
-
-
-def _csv(records: Iterator[dict[str, Any]]) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for record in records:
-        writer.writerow(csv_row(record))
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-    yield buffer.getvalue()
-
-
 @audit_api.op(
     "GET",
     "/audit/export",
-    summary="The whole ledger with its signed checkpoints and key, streamed; regulators only",
+    summary=(
+        "The whole ledger with its signed checkpoints and key, streamed; with filters, the "
+        "matching entries and the latest checkpoint; regulators only"
+    ),
     tag="audit",
     access="read",
     scope="audit:read",
-    params=(Param("format", "query", "jsonl (default) or csv"),),
+    params=(Param("format", "query", "jsonl (default) or csv"), *FILTERS[:8]),
     raw_response="application/x-ndjson",
     errors=(400, 401, 403),
 )
@@ -262,13 +230,23 @@ async def export(request: Request) -> Response:
     kind = request.query_params.get("format") or "jsonl"
     if kind not in ("jsonl", "csv"):
         raise BadRequest("format must be jsonl or csv")
-    await in_transaction(request, lambda s, p: AuditService(s, p).require_regulator())
-    records = export_records(app_state(request).sessions, audit_runtime(request).signer)
+    f = _filter(request.query_params)
+
+    def check(session: Session, principal: Principal) -> Principal:
+        AuditService(session, principal).require_regulator()
+        return principal
+
+    principal = await in_transaction(request, check)
+    sessions, signer = app_state(request).sessions, audit_runtime(request).signer
+    if filter_json(f):
+        records = extract_records(sessions, signer, principal, f)
+    else:
+        records = export_records(sessions, signer)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     headers = {"Content-Disposition": f'attachment; filename="shudu-audit-{stamp}.{kind}"'}
     if kind == "csv":
-        return StreamingResponse(_csv(records), media_type="text/csv", headers=headers)
-    return StreamingResponse(_jsonl(records), media_type="application/x-ndjson", headers=headers)
+        return StreamingResponse(as_csv(records), media_type="text/csv", headers=headers)
+    return StreamingResponse(as_jsonl(records), media_type="application/x-ndjson", headers=headers)
 
 
 _HASH = {"type": "string", "contentEncoding": "base64"}

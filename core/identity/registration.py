@@ -1,7 +1,7 @@
-"""How organizations and people come together (docs/architecture.md, "Organizations and
-consoles"): an enterprise registers itself with its unified social credit code and waits for
-the exchange's admins; a person asks to join an organization and its admins choose the role;
-departments are made by site admins; site admins lock and unlock accounts.
+"""How organizations and people come together: an enterprise registers itself with its unified
+social credit code and waits for the exchange's admins; a person asks to join an organization
+and its admins choose the role; departments are made by site admins; site admins lock and
+unlock accounts. See docs/architecture.md, "Organizations and consoles".
 
 Every decision is a ledger entry. Contact details are personal data: they stay in the table
 and never go into the ledger.

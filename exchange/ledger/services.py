@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 import orjson
@@ -26,6 +27,19 @@ from exchange.ledger.notes import Signer
 
 MAX_LEAVES = 1000
 EXPORT_FORMAT = "shudu-audit-export/1"
+# A filtered export: the matching entries, each with its leaf hash, and the latest signed
+# checkpoint they can be proven against (``/audit/proofs/inclusion``); not a whole tree.
+EXTRACT_FORMAT = "shudu-audit-extract/1"
+FILTER_PARAMS = (
+    "type",
+    "organization",
+    "actor",
+    "dataset",
+    "agreement",
+    "subject",
+    "since",
+    "until",
+)
 Bucket = Literal["hour", "day", "month"]
 _SQLITE_BUCKETS = {"hour": "%Y-%m-%dT%H:00:00Z", "day": "%Y-%m-%d", "month": "%Y-%m"}
 _PG_BUCKETS = {"hour": 'YYYY-MM-DD"T"HH24":00:00Z"', "day": "YYYY-MM-DD", "month": "YYYY-MM"}
@@ -88,6 +102,53 @@ class EntryFilter:
     subject: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+
+
+def parse_time(params: Mapping[str, str], name: str) -> datetime | None:
+    """An ISO 8601 time (UTC when it names no offset); BadRequest naming ``name`` if not."""
+    raw = params.get(name)
+    if not raw:
+        return None
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        raise BadRequest(
+            f"{name} must be an ISO 8601 time such as 2025-01-31T08:00:00Z", {name: ["time"]}
+        ) from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+def parse_filter(params: Mapping[str, str]) -> EntryFilter:
+    """The ledger filter from query parameters (the API's and the regulator console's)."""
+    since, until = parse_time(params, "since"), parse_time(params, "until")
+    if since and until and since > until:
+        raise BadRequest("since is later than until", {"since": ["after_until"]})
+    types = [t for t in params.get("type", "").split(",") if t]
+    return EntryFilter(
+        type=types or None,
+        org=params.get("organization") or None,
+        actor=params.get("actor") or None,
+        dataset=params.get("dataset") or None,
+        agreement=params.get("agreement") or None,
+        subject=params.get("subject") or None,
+        since=since,
+        until=until,
+    )
+
+
+def filter_json(f: EntryFilter) -> dict[str, Any]:
+    """The filter's set parameters, under their query names (an extract's header says it)."""
+    values: dict[str, Any] = {
+        "type": ",".join(f.type) if f.type else None,
+        "organization": f.org,
+        "actor": f.actor,
+        "dataset": f.dataset,
+        "agreement": f.agreement,
+        "subject": f.subject,
+        "since": None if f.since is None else f.since.isoformat(),
+        "until": None if f.until is None else f.until.isoformat(),
+    }
+    return {k: v for k, v in values.items() if v is not None}
 
 
 def entry_json(row: LedgerEntry) -> dict[str, Any]:
@@ -174,6 +235,54 @@ class AuditService:
         rows = list(self.session.scalars(query.order_by(LedgerEntry.seq).limit(limit + 1)))
         next_key = rows[limit - 1].seq if len(rows) > limit else None
         return [entry_json(r) for r in rows[:limit]], total, next_key
+
+    def entries_after(
+        self, f: EntryFilter, after: int, limit: int, *, below: int
+    ) -> list[LedgerEntry]:
+        """Up to ``limit`` matching entries with ``after < seq < below``, in seq order."""
+        query = select(LedgerEntry).where(
+            *self._conditions(f), LedgerEntry.seq > after, LedgerEntry.seq < below
+        )
+        return list(self.session.scalars(query.order_by(LedgerEntry.seq).limit(limit)))
+
+    def types(self) -> list[str]:
+        """The entry types the ledger holds, for a regulator's choice of filter."""
+        self.require_regulator()
+        return list(self.session.scalars(select(LedgerEntry.type).distinct().order_by("type")))
+
+    def organizations(self) -> list[Organization]:
+        """Every organization, by name: the parties a regulator may filter by."""
+        self.require_regulator()
+        return list(self.session.scalars(select(Organization).order_by(Organization.name)))
+
+    def names(
+        self, entries: list[dict[str, Any]]
+    ) -> tuple[dict[str, Organization], dict[str, str]]:
+        """The organizations (by id) and the users' e-mail addresses (by id) ``entries`` name."""
+        org_ids: set[uuid.UUID] = set()
+        user_ids: set[uuid.UUID] = set()
+        for entry in entries:
+            for key, found in (("org", org_ids), ("actor", user_ids)):
+                with contextlib.suppress(ValueError):
+                    found.add(uuid.UUID(str(entry.get(key))))
+        orgs = self.session.scalars(select(Organization).where(Organization.id.in_(org_ids)))
+        users = self.session.execute(select(User.id, User.email).where(User.id.in_(user_ids)))
+        return {str(o.id): o for o in orgs}, {str(i): e for i, e in users}
+
+    def unknown(self, f: EntryFilter) -> dict[str, str]:
+        """The filter's organization or e-mail address that names no one: field -> value."""
+        self.require_regulator()
+        problems: dict[str, str] = {}
+        if f.org and self._org_id(f.org) == f.org:
+            try:
+                known = self.session.get(Organization, uuid.UUID(f.org)) is not None
+            except ValueError:
+                known = False
+            if not known:
+                problems["organization"] = f.org
+        if f.actor and "@" in f.actor and self._actor_id(f.actor) == f.actor:
+            problems["actor"] = f.actor
+        return problems
 
     def get(self, seq: int) -> dict[str, Any]:
         if not self.principal.is_authenticated:
@@ -267,6 +376,61 @@ def export_records(
             cp = next(pending, None)
         if not entries:
             break
+    yield {"kind": "end", **counts}
+
+
+def extract_records(
+    sessions: sessionmaker[Session],
+    signer: Signer,
+    principal: Principal,
+    f: EntryFilter,
+    *,
+    page: int = 1000,
+) -> Iterator[dict[str, Any]]:
+    """The entries ``f`` matches, with the latest signed checkpoint and the key, streamed.
+
+    Regulators only. The checkpoint comes first: every entry below its size can be proven in
+    it with ``/audit/proofs/inclusion``; entries newer than it await the next one. Like
+    :func:`export_records`, each page is its own short read transaction.
+    """
+    with transaction(sessions) as session:
+        service = AuditService(session, principal)
+        service.require_regulator()
+        size = ledger.head(session).size
+        latest = CheckpointService(session, signer).latest()
+        total = service.session.scalar(
+            select(func.count(LedgerEntry.seq)).where(
+                *service._conditions(f), LedgerEntry.seq < size
+            )
+        )
+    yield {
+        "kind": "header",
+        "format": EXTRACT_FORMAT,
+        "origin": signer.name,
+        "vkey": signer.verifier.vkey,
+        "size": size,
+        "checkpoint_size": None if latest is None else latest.size,
+        "filter": filter_json(f),
+        "matching": total or 0,
+    }
+    counts = {"entries": 0, "checkpoints": 0}
+    if latest is not None:
+        yield _checkpoint_record(latest)
+        counts["checkpoints"] = 1
+    after = -1
+    while True:
+        with transaction(sessions) as session:
+            rows = AuditService(session, principal).entries_after(f, after, page, below=size)
+            records = [
+                {"kind": "entry", "entry": orjson.loads(r.entry), "leaf_hash": b64(r.leaf_hash)}
+                for r in rows
+            ]
+            last = rows[-1].seq if rows else None
+        if last is None:
+            break
+        yield from records
+        counts["entries"] += len(records)
+        after = last
     yield {"kind": "end", **counts}
 
 

@@ -231,6 +231,25 @@ def csv_row(record: Mapping[str, Any]) -> list[str]:
     return [kind, "", "", "", "", "", "", orjson.dumps(record).decode(), "", ""]
 
 
+def as_jsonl(records: Iterable[Mapping[str, Any]]) -> Iterator[bytes]:
+    """Export records as JSON lines, one a record (the API's and the console's downloads)."""
+    for record in records:
+        yield orjson.dumps(record) + b"\n"
+
+
+def as_csv(records: Iterable[Mapping[str, Any]]) -> Iterator[str]:
+    """Export records as CSV (a header row, then :func:`csv_row` for each), streamed."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for record in records:
+        writer.writerow(csv_row(record))
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    yield buffer.getvalue()
+
+
 def read_csv(handle: IO[str]) -> Iterator[dict[str, Any]]:
     for row in csv.DictReader(handle):
         kind = row.get("kind")

@@ -1,5 +1,6 @@
 """``scripts/screenshots``: every public page, both languages, desktop and mobile, normal and
-elder mode, saved as full-page PNGs to look at (see README, "Looking at the pages")."""
+elder mode, saved as full-page PNGs to look at (see README, "Looking at the pages"); and the
+regulator console, signed in once as the demo's regulator (TOTP enrolled on that sign-in)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, StorageState, sync_playwright
 
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.e2e.signin import browser_sign_in
 
 VIEWPORTS = {"desktop": (1366, 900), "mobile": (390, 844)}
+REGULATOR = ("regulator@cyberspace-affairs-office.demo.shudu.example", "shudu-demo")
 LANGUAGES = ("zh", "en")
 MODES = ("normal", "elder")
 
@@ -50,27 +53,71 @@ def public_pages(base: str) -> list[tuple[str, str]]:
     return pages
 
 
+def signed_in(browser: Browser, base: str) -> tuple[StorageState, list[tuple[str, str]]] | None:
+    """The regulator's signed-in browser state and the console pages (name, path) to shoot;
+    None when the site has no such regulator or it enrolled TOTP elsewhere."""
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        browser_sign_in(page, base, *REGULATOR, "/console/audit?organization=demo-enterprise")
+        href = page.locator("table.audit-entries a").first.get_attribute("href")
+    except (AssertionError, KeyError):
+        print("  could not sign in as the demo regulator: no console screenshots")
+        context.close()
+        return None
+    state = context.storage_state()
+    context.close()
+    pages = [
+        ("console-audit", "/console/audit"),
+        ("console-audit-filtered", "/console/audit?organization=demo-enterprise"),
+        ("console-audit-bad-date", "/console/audit?since=not-a-date"),
+    ]
+    if href:
+        pages.append(("console-audit-entry", href))
+    return state, pages
+
+
 def shoot(browser: Browser, base: str, out: Path) -> int:
     count = 0
-    pages = public_pages(base)
-    for viewport, (width, height) in VIEWPORTS.items():
+    public = public_pages(base)
+    console = signed_in(browser, base)
+    for viewport in VIEWPORTS:
         for mode in MODES:
             for lang in LANGUAGES:
-                context = browser.new_context(viewport={"width": width, "height": height})
-                if mode == "elder":
-                    context.add_cookies([{"name": "shudu_elder", "value": "1", "url": base}])
-                page = context.new_page()
-                for name, path in pages:
-                    joiner = "&" if "?" in path else "?"
-                    page.goto(f"{base}{path}{joiner}lang={lang}")
-                    target = out / f"{name}-{lang}-{viewport}-{mode}.png"
-                    page.screenshot(path=str(target), full_page=True)
-                    wide = page.evaluate("document.documentElement.scrollWidth")
-                    if wide > width:
-                        print(f"  {target.name}: {wide} px wide on a {width} px screen")
-                    count += 1
-                context.close()
+                sets: list[tuple[StorageState | None, list[tuple[str, str]]]] = [(None, public)]
+                if console is not None:
+                    sets.append(console)
+                for state, pages in sets:
+                    count += _shoot_set(browser, base, out, state, pages, viewport, mode, lang)
     return count
+
+
+def _shoot_set(
+    browser: Browser,
+    base: str,
+    out: Path,
+    state: StorageState | None,
+    pages: list[tuple[str, str]],
+    viewport: str,
+    mode: str,
+    lang: str,
+) -> int:
+    """One context (signed in with ``state``, if any) and its pages: how many were shot."""
+    width, height = VIEWPORTS[viewport]
+    context = browser.new_context(viewport={"width": width, "height": height}, storage_state=state)
+    if mode == "elder":
+        context.add_cookies([{"name": "shudu_elder", "value": "1", "url": base}])
+    page = context.new_page()
+    for name, path in pages:
+        joiner = "&" if "?" in path else "?"
+        page.goto(f"{base}{path}{joiner}lang={lang}")
+        target = out / f"{name}-{lang}-{viewport}-{mode}.png"
+        page.screenshot(path=str(target), full_page=True)
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        if wide > width:
+            print(f"  {target.name}: {wide} px wide on a {width} px screen")
+    context.close()
+    return len(pages)
 
 
 @contextlib.contextmanager
