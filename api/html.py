@@ -18,6 +18,7 @@ from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 from jinja2 import pass_context
 from jinja2.runtime import Context
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
@@ -198,11 +199,18 @@ def error_page(
     return response
 
 
-async def read_form(request: Request) -> dict[str, str]:
-    form = await request.form(max_files=0, max_fields=20, max_part_size=64 * 1024)
-    values = {k: v for k, v in form.items() if isinstance(v, str)}
-    check_csrf(request, values.get(CSRF_FORM_FIELD))
-    return values
+async def read_form_data(request: Request, *, max_fields: int = 20) -> FormData:
+    """A posted form, its CSRF token checked first (repeated fields kept: ``getlist``)."""
+    form = await request.form(max_files=0, max_fields=max_fields, max_part_size=64 * 1024)
+    token = form.get(CSRF_FORM_FIELD)
+    check_csrf(request, token if isinstance(token, str) else None)
+    return form
+
+
+async def read_form(request: Request, *, max_fields: int = 20) -> dict[str, str]:
+    """A posted form's text fields (the last of a repeated one), its CSRF token checked."""
+    form = await read_form_data(request, max_fields=max_fields)
+    return {k: v for k, v in form.items() if isinstance(v, str)}
 
 
 def safe_next(value: str | None) -> str | None:
