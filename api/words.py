@@ -33,6 +33,23 @@ WORDS: dict[str, dict[str, str]] = {
         "published": N_("已发布"),
         "withdrawn": N_("已撤回"),
     },
+    "application_state": {
+        "draft": N_("草稿"),
+        "submitted": N_("已提交"),
+        "provider_review": N_("提供方审核中"),
+        "compliance_review": N_("合规审核中"),
+        "approved": N_("审核通过"),
+        "rejected": N_("已驳回"),
+        "agreement_pending": N_("待签署协议"),
+        "active": N_("已生效"),
+        "withdrawn": N_("已撤回"),
+    },
+    "entitlement_state": {
+        "active": N_("有效"),
+        "suspended": N_("已暂停"),
+        "revoked": N_("已撤销"),
+        "expired": N_("已过期"),
+    },
     "org_kind": {
         "department": N_("政府部门"),
         "enterprise": N_("企业"),

@@ -71,37 +71,45 @@ def _dashboard(session: Session, principal: Principal, lang: str) -> dict[str, A
     is_provider = bool(principal.publisher_org_ids)
     is_reviewer = roles.is_compliance_reviewer(principal)
     due = {str(r.entitlement_id): r for r in obligations.reminders()}
-    visible = [entitlement_json(e) for e in entitlements.visible()]
+    rows = entitlements.visible()
+    visible = [entitlement_json(e) for e in rows]
     for item in visible:
         item["usage"] = metering.daily(uuid.UUID(item["id"]))[:7]
         item["due"] = due.get(item["id"])
+    org_clients = [
+        (c.client_id, c.name)
+        for c in session.scalars(
+            select(OAuthClient).where(
+                OAuthClient.organization_id.in_(roles.enterprise_org_ids(principal))
+            )
+        )
+    ]
+    mine = applications.mine() if is_enterprise else []
+    provider_queue = applications.provider_queue() if is_provider else []
+    compliance_queue = applications.compliance_queue() if is_reviewer else []
+    shown = [*mine, *provider_queue, *compliance_queue]
+    titles = {a.offer.product.dataset.name: a.offer.product.dataset for a in shown}
+    ids = {e.dataset_id for e in rows}
+    by_id = {d.id: d for d in session.scalars(select(Dataset).where(Dataset.id.in_(ids)))}
     return {
+        # Words for what the records hold as codes and ids: dataset titles, purposes, client
+        # names (docs/architecture.md, "Pages and their design system").
+        "dataset_titles": {name: (d.title_zh, d.title_en) for name, d in titles.items()},
+        "entitlement_titles": {str(i): (d.title_zh, d.title_en) for i, d in by_id.items()},
+        "purpose_words": {p.code: (p.zh, p.en) for p in licensing.PURPOSES.values()},
+        "client_names": dict(org_clients),
         "is_enterprise": is_enterprise,
         "is_provider": is_provider,
         "is_reviewer": is_reviewer,
-        "mine": [application_json(a, applications.agreement_of(a)) for a in applications.mine()]
-        if is_enterprise
-        else [],
+        "mine": [application_json(a, applications.agreement_of(a)) for a in mine],
         "provider_queue": [
-            application_json(a, applications.agreement_of(a)) for a in applications.provider_queue()
-        ]
-        if is_provider
-        else [],
-        "compliance_queue": [
-            application_json(a, applications.agreement_of(a))
-            for a in applications.compliance_queue()
-        ]
-        if is_reviewer
-        else [],
-        "entitlements": visible,
-        "org_clients": [
-            (c.client_id, c.name)
-            for c in session.scalars(
-                select(OAuthClient).where(
-                    OAuthClient.organization_id.in_(roles.enterprise_org_ids(principal))
-                )
-            )
+            application_json(a, applications.agreement_of(a)) for a in provider_queue
         ],
+        "compliance_queue": [
+            application_json(a, applications.agreement_of(a)) for a in compliance_queue
+        ],
+        "entitlements": visible,
+        "org_clients": org_clients,
         "statements": metering.visible(),
         "reasons": REJECTION_REASONS,
         "lang_code": lang,
@@ -213,7 +221,14 @@ async def application_page(request: Request) -> Response:
         application = service.get(parse_id(request.path_params["id"], "application"))
         body = application_json(application, service.agreement_of(application))
         product = ProductService(session, principal).get(application.offer.product_id)
-        return {"application": body, "product": product_json(product)}
+        dataset = application.offer.product.dataset
+        return {
+            "application": body,
+            "product": product_json(product),
+            "dataset_title": (dataset.title_zh, dataset.title_en),
+            "purpose_words": {p.code: (p.zh, p.en) for p in licensing.PURPOSES.values()},
+            "reasons": REJECTION_REASONS,
+        }
 
     try:
         context = await in_transaction(request, work)

@@ -141,6 +141,90 @@ def test_sign_up_register_an_enterprise_and_be_approved(
     _check(page, f"org members {lang}", elder=elder)
     expect(page.locator("main")).to_contain_text(address)
 
+    _license_and_preview(browser, contexts, demo, page, lang, f"example-data-{lang}")
+
+
+def _license_and_preview(
+    browser: Browser,
+    contexts: list[BrowserContext],
+    demo: Demo,
+    page: Page,
+    lang: str,
+    org: str,
+) -> None:
+    """The approved enterprise registers an OAuth client, applies for the demo's product; the
+    publisher and the exchange's reviewer approve, both sides sign; the enterprise previews
+    the licensed data in the browser and sees the day's calls move."""
+    page.goto(f"{demo.base}/account/clients")
+    _type(page, "#name", f"Analytics {lang}")
+    page.select_option("#organization", org)
+    page.check('input[name="scope:datastore:read"]')
+    page.locator('form:has(input[value="create"]) button[type="submit"]').click()
+    page.wait_for_load_state()
+
+    products = httpx.get(f"{demo.base}/api/v1/exchange/products").json()["items"]
+    product = products[0]
+    offer_id = product["offers"][0]["id"]
+    publisher = f"publisher@{product['organization']}.demo.shudu.example"
+
+    page.goto(f"{demo.base}/exchange/apply/{offer_id}")
+    _check(page, f"apply {lang}")
+    _type(page, "#purpose_text", "小微商户信用评估")
+    _type(page, "#usage_scenario", "评估辖区小微商户的经营状况")
+    _type(page, "#security_measures", "加密存储，访问留痕，专人专岗")
+    _type(page, "#contact_name", "王芳")
+    _type(page, "#contact_email", "wang.fang@enterprise.example")
+    page.locator('main form button[type="submit"]').click()
+    page.wait_for_load_state()
+    application_url = page.url
+    expect(page.locator('[data-state="submitted"]')).to_be_visible()
+    _check(page, f"application {lang}")
+    application_id = application_url.rsplit("/", 1)[1]
+
+    def step(who: Page, value: str) -> None:
+        form = who.locator(f'form:has(input[name="application_id"][value="{application_id}"])')
+        form.locator(f'button[value="{value}"]').first.click()
+        who.wait_for_load_state()
+
+    provider = _context(browser, contexts, demo, lang)
+    browser_sign_in(provider, demo.base, publisher, DEMO_PASSWORD, "/exchange")
+    _check(provider, f"provider queue {lang}")
+    step(provider, "start_review")
+    step(provider, "provider_approve")
+
+    reviewer = _context(browser, contexts, demo, lang)
+    email = "reviewer@shudu-data-exchange.demo.shudu.example"
+    browser_sign_in(reviewer, demo.base, email, DEMO_PASSWORD, "/exchange")
+    _check(reviewer, f"compliance queue {lang}")
+    step(reviewer, "compliance_approve")
+
+    provider.goto(f"{demo.base}/exchange")
+    step(provider, "issue_agreement")
+    for signer in (provider, page):
+        signer.goto(application_url)
+        signer.locator('form:has(input[value="accept"]) button[type="submit"]').click()
+        signer.wait_for_load_state()
+    page.goto(application_url)
+    expect(page.locator('[data-state="active"]')).to_be_visible()
+
+    # The licence is in force: preview it in the browser, each page a metered call.
+    page.goto(f"{demo.base}/exchange")
+    _check(page, f"exchange dashboard {lang}")
+    page.locator('a[href$="/preview"]').first.click()
+    page.wait_for_load_state()
+    _check(page, f"preview {lang}")
+    page.locator('form:has(input[value="designate"]) button[type="submit"]').click()
+    page.wait_for_load_state()
+    page.locator('form:has(input[value="read"]) button[type="submit"]').first.click()
+    page.wait_for_load_state()
+    expect(page.locator("#preview-status")).to_be_visible()
+    _check(page, f"preview shown {lang}")
+    first = int(re.findall(r"\d+", page.locator("#calls-left").inner_text())[0])
+    page.locator('form:has(input[value="read"]) button[type="submit"]').first.click()
+    page.wait_for_load_state()
+    second = int(re.findall(r"\d+", page.locator("#calls-left").inner_text())[0])
+    assert second == first - 1  # the quota moved by one call
+
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_admin_locks_an_account_and_it_stops_at_once(

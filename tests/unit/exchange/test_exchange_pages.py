@@ -100,7 +100,7 @@ def test_apply_review_accept_and_suspend_through_the_pages(
     )
     assert applied.status_code == 303, applied.text
     application_url = applied.headers["location"]
-    assert "submitted" in client.get(application_url).text
+    assert 'data-state="submitted">已提交' in client.get(application_url).text
 
     # The provider reviews and issues the agreement from its queue.
     csrf = _login(client, world.publisher)
@@ -129,7 +129,7 @@ def test_apply_review_accept_and_suspend_through_the_pages(
         )
         assert accepted.status_code == 303, accepted.text
     dashboard = client.get("/exchange").text
-    assert "active" in dashboard
+    assert 'data-state="active">有效' in dashboard
     entitlement = re.search(r'name="entitlement_id" value="([^"]+)"', dashboard)
     assert entitlement is not None  # the clients and report forms
     csrf = _csrf(dashboard)
@@ -161,7 +161,7 @@ def test_apply_review_accept_and_suspend_through_the_pages(
         follow_redirects=False,
     )  # fmt: skip
     assert suspended.status_code == 303
-    assert "suspended" in client.get("/exchange").text
+    assert 'data-state="suspended">已暂停' in client.get("/exchange").text
     revoked = client.post(
         "/exchange",
         data={"csrf_token": csrf, "action": "change", "change": "revoke", "reason": "End",
