@@ -1,6 +1,7 @@
 """``scripts/screenshots``: every public page, both languages, desktop and mobile, normal and
-elder mode, saved as full-page PNGs to look at (see README, "Looking at the pages"); and the
-regulator console, signed in once as the demo's regulator (TOTP enrolled on that sign-in)."""
+elder mode, saved as full-page PNGs to look at (see README, "Looking at the pages"); and every
+console, signed in once as its demo account (TOTP enrolled on that sign-in where the role needs
+it)."""
 
 from __future__ import annotations
 
@@ -8,17 +9,18 @@ import argparse
 import contextlib
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
-from playwright.sync_api import Browser, StorageState, sync_playwright
+from playwright.sync_api import Browser, Page, StorageState, sync_playwright
 
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.e2e.signin import browser_sign_in
 
 VIEWPORTS = {"desktop": (1366, 900), "mobile": (390, 844)}
-REGULATOR = ("regulator@cyberspace-affairs-office.demo.shudu.example", "shudu-demo")
+DEMO_PASSWORD = "shudu-demo"
+ENTERPRISE = "demo-enterprise"
 LANGUAGES = ("zh", "en")
 MODES = ("normal", "elder")
 
@@ -53,40 +55,114 @@ def public_pages(base: str) -> list[tuple[str, str]]:
     return pages
 
 
-def signed_in(browser: Browser, base: str) -> tuple[StorageState, list[tuple[str, str]]] | None:
-    """The regulator's signed-in browser state and the console pages (name, path) to shoot;
-    None when the site has no such regulator or it enrolled TOTP elsewhere."""
-    context = browser.new_context()
-    page = context.new_page()
-    try:
-        browser_sign_in(page, base, *REGULATOR, "/console/audit?organization=demo-enterprise")
-        href = page.locator("table.audit-entries a").first.get_attribute("href")
-    except (AssertionError, KeyError):
-        print("  could not sign in as the demo regulator: no console screenshots")
-        context.close()
-        return None
-    state = context.storage_state()
-    context.close()
+def _first_href(page: Page, selector: str) -> str | None:
+    link = page.locator(selector).first
+    return link.get_attribute("href") if link.count() else None
+
+
+def _regulator_pages(page: Page) -> list[tuple[str, str]]:
     pages = [
         ("console-audit", "/console/audit"),
         ("console-audit-filtered", "/console/audit?organization=demo-enterprise"),
         ("console-audit-bad-date", "/console/audit?since=not-a-date"),
     ]
-    if href:
+    if href := _first_href(page, "table.audit-entries a"):
         pages.append(("console-audit-entry", href))
-    return state, pages
+    return pages
+
+
+def _admin_pages(page: Page) -> list[tuple[str, str]]:
+    pages = [
+        ("console-hub-admin", "/console"),
+        ("console-admin", "/console/admin"),
+        ("console-admin-users", "/console/admin/users"),
+        ("console-admin-organizations", "/console/admin/organizations"),
+        ("console-admin-clients", "/console/admin/clients"),
+        ("console-org-members", f"/console/org/{ENTERPRISE}"),
+    ]
+    page.goto(page.url.split("/console")[0] + "/console/admin/users?q=member")
+    if href := _first_href(page, 'main table a[href^="/console/admin/users/"]'):
+        pages.append(("console-admin-user", href))
+    return pages
+
+
+def _publisher_pages(page: Page) -> list[tuple[str, str]]:
+    pages = [
+        ("console-hub-publisher", "/console"),
+        ("console-publish", "/console/publish"),
+        ("console-publish-new", "/console/publish/new"),
+        ("exchange-provider", "/exchange"),
+    ]
+    href = _first_href(page, 'main a[href^="/console/publish/datasets/"]')
+    if href:
+        base = href.split("?")[0].rstrip("/")
+        pages += [
+            ("console-publish-dataset", base),
+            ("console-publish-edit", f"{base}/edit"),
+            ("console-publish-history", f"{base}/history"),
+            ("console-publish-withdraw", f"{base}/withdraw"),
+        ]
+    return pages
+
+
+def _enterprise_pages(page: Page) -> list[tuple[str, str]]:
+    pages = [
+        ("console-hub-enterprise", "/console"),
+        ("console-register", "/console/register"),
+        ("exchange-enterprise", "/exchange"),
+        ("account-clients", "/account/clients"),
+    ]
+    page.goto(page.url.split("/console")[0] + "/exchange")
+    if href := _first_href(page, 'main a[href^="/exchange/applications/"]'):
+        pages.append(("exchange-application", href))
+    if href := _first_href(page, 'main a[href$="/preview"]'):
+        pages.append(("exchange-preview", href))
+    return pages
+
+
+# Each console's demo account, where it lands, and the pages it opens (found on the site).
+ACCOUNTS: list[tuple[str, str, Callable[[Page], list[tuple[str, str]]]]] = [
+    (
+        "regulator@cyberspace-affairs-office.demo.shudu.example",
+        "/console/audit?organization=demo-enterprise",
+        _regulator_pages,
+    ),
+    ("admin@demo.shudu.example", "/console", _admin_pages),
+    ("publisher@transport-commission.demo.shudu.example", "/console/publish", _publisher_pages),
+    (f"member@{ENTERPRISE}.demo.shudu.example", "/console", _enterprise_pages),
+]
+
+
+def signed_in(browser: Browser, base: str) -> list[tuple[StorageState, list[tuple[str, str]]]]:
+    """Each console's signed-in browser state and its pages (name, path) to shoot; an account
+    the site does not have (or that enrolled TOTP elsewhere) is left out, and said so."""
+    found = []
+    for email, landing, pages_of in ACCOUNTS:
+        context = browser.new_context()
+        page = context.new_page()
+        try:
+            browser_sign_in(page, base, email, DEMO_PASSWORD, landing)
+            pages = pages_of(page)
+        except (AssertionError, KeyError):
+            print(f"  could not sign in as {email}: no screenshots of its console")
+            context.close()
+            continue
+        found.append((context.storage_state(), pages))
+        context.close()
+    return found
 
 
 def shoot(browser: Browser, base: str, out: Path) -> int:
     count = 0
     public = public_pages(base)
-    console = signed_in(browser, base)
+    consoles = signed_in(browser, base)
     for viewport in VIEWPORTS:
         for mode in MODES:
             for lang in LANGUAGES:
-                sets: list[tuple[StorageState | None, list[tuple[str, str]]]] = [(None, public)]
-                if console is not None:
-                    sets.append(console)
+                sets: list[tuple[StorageState | None, list[tuple[str, str]]]] = [
+                    (None, public),
+                    *consoles,
+                ]
                 for state, pages in sets:
                     count += _shoot_set(browser, base, out, state, pages, viewport, mode, lang)
     return count
