@@ -50,6 +50,7 @@ from api.web import catalog as catalog_pages
 from api.web import console as console_pages
 from api.web import developers as developer_pages
 from api.web import exchange as exchange_pages
+from api.web import products as products_pages
 from api.web import publish as publish_pages
 from api.web import site as site_pages
 from api.web import transparency as transparency_pages
@@ -205,6 +206,7 @@ def create_app(
         *site_pages.routes(),
         *transparency_pages.routes(),
         *developer_pages.routes(),
+        *products_pages.routes(),
         *exchange_pages.routes(),
         *publish_pages.routes(),
         *console_pages.routes(),

@@ -404,6 +404,24 @@ class ApplicationService:
         self.session.flush()
         return agreement
 
+    def reading_aid(self, application: Application, agreement: Agreement) -> tuple[str, str]:
+        """The agreement in the other language, with that language's code: a reading aid only.
+        The signed text is the agreement's own, in its own language, and so is its hash."""
+        other = "en" if agreement.language == "zh" else "zh"
+        dataset = application.offer.product.dataset
+        enterprise = self.session.get(Organization, application.organization_id)
+        assert enterprise is not None
+        text, _digest = terms.render(
+            offer=application.offer,
+            dataset=dataset,
+            provider=dataset.organization,
+            enterprise=enterprise,
+            application=application,
+            language=other,
+            start=agreement.created_at,
+        )
+        return other, text
+
     def accept(self, application_id: uuid.UUID, presented_hash: str) -> Agreement:
         """One party accepts the agreement text it was shown (by its hash)."""
         roles.require_writer(self.principal)

@@ -15,23 +15,25 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from api.access.keys import rotate
-from api.html import read_form, render
-from api.i18n import N_
+from api.html import page_language, read_form, render
+from api.i18n import N_, translate
 from api.runtime.search import search_runtime
 from api.state import app_state, in_transaction
 from api.web.console import field_errors, guarded, parse_uuid, refused, signed_in
-from catalog.harvest.models import HarvestRun, HarvestSource
+from catalog.harvest.models import SOURCE_KINDS, HarvestRun, HarvestSource
+from catalog.harvest.services import HarvestSourceService, run_source
 from catalog.models import Dataset
 from core import ledger, outbox
 from core.errors import Conflict, PermissionDenied, ServiceUnavailable, ShuduError, ValidationFailed
 from core.identity.accounts import AccountService
-from core.identity.models import Organization, OrgStatus, User
+from core.identity.models import Organization, OrgKind, OrgStatus, User
 from core.identity.oauth import OAuthClientService
 from core.identity.principal import Principal
 from core.identity.registration import RegistrationService, UserAdminService
@@ -52,6 +54,16 @@ DONE = {
     "rejected": N_("企业登记未通过，理由已记录。"),
     "rotated": N_("已生成新的签名密钥。旧密钥会继续公布，直到它签发的令牌全部过期。"),
     "deleted": N_("OAuth 应用已删除，它的令牌不再有效。"),
+    "harvest_added": N_("采集来源已添加，会按设定的间隔自动运行。"),
+    "harvest_started": N_("采集已开始；完成后，结果显示在下面的表格里。"),
+}
+HARVEST_WORDS = {
+    "name": N_("名称用小写字母、数字和连字符，且不能与已有的来源重复。"),
+    "type": N_("请选择来源的类型。"),
+    "url": N_("请填写以 http:// 或 https:// 开头的网址。"),
+    "interval": N_("间隔是分钟数，只能是整数；0 表示只手动运行。"),
+    "organization": N_("采集的数据集要由一个政府部门发布；请选择部门，或留空自动新建。"),
+    "limits": N_("间隔是分钟数，只能是整数；0 表示只手动运行。"),
 }
 
 
@@ -95,6 +107,7 @@ def _overview(session: Session, principal: Principal) -> dict[str, Any]:
         "backlog": outbox.backlog(session),
         "checkpoint": latest_checkpoint(session),
         "harvest": harvest,
+        "departments": OrganizationService(session).page(kind=OrgKind.DEPARTMENT, limit=500)[0],
     }
 
 
@@ -104,6 +117,17 @@ async def overview(request: Request) -> Response:
     context = await guarded(request, _overview)
     if isinstance(context, Response):
         return context
+    return await _overview_page(request, context)
+
+
+async def _overview_page(
+    request: Request,
+    context: dict[str, Any],
+    *,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
     try:
         indexed: int | None = await search_runtime(request).backend.count()
     except ServiceUnavailable:
@@ -119,7 +143,11 @@ async def overview(request: Request) -> Response:
             "keys": [(k.kid, datetime.fromtimestamp(k.created, UTC)) for k in keys],
             "now": time.time(),
             "done": _done(request),
+            "kinds": SOURCE_KINDS,
+            "values": values or {},
+            "errors": errors or {},
         },
+        status,
     )
 
 
@@ -336,6 +364,67 @@ async def clients(request: Request) -> Response:
     return render(request, "admin_clients.html", {**context, "done": _done(request)})
 
 
+# --- harvest sources ---------------------------------------------------------------------------
+
+
+def _harvest_values(form: dict[str, str]) -> dict[str, str]:
+    return {k: form.get(k, "").strip() for k in ("name", "kind", "url", "organization", "interval")}
+
+
+async def harvest(request: Request) -> Response:
+    """Add a harvest source, or run one now (in the background: the page shows its report
+    when it has finished, as the worker's scheduled runs do)."""
+    if (redirect := signed_in(request)) is not None:
+        return redirect
+    form = await read_form(request)
+    action = form.get("action", "")
+    values = _harvest_values(form)
+
+    def work(session: Session, principal: Principal) -> str:
+        service = HarvestSourceService(session, principal)
+        if action == "add":
+            interval = values["interval"] or "1440"
+            if not interval.isdigit():
+                raise ValidationFailed("Not a number", {"interval": ["a whole number"]})
+            service.add(
+                values["name"],
+                values["kind"],
+                values["url"],
+                organization=values["organization"] or None,
+                interval_minutes=int(interval),
+            )
+            return "harvest_added"
+        if action == "run":
+            _require_admin(principal)
+            service.get(form.get("source", ""))
+            return "harvest_started"
+        raise ValidationFailed("Unknown action", {"action": ["not a form action"]})
+
+    try:
+        done = await in_transaction(request, work)
+    except (ValidationFailed, Conflict) as exc:
+        context = await guarded(request, _overview)
+        if isinstance(context, Response):
+            return context
+        details = exc.details if isinstance(exc.details, dict) else {}
+        errors = {
+            k: translate(page_language(request), HARVEST_WORDS.get(k, HARVEST_WORDS["url"]))
+            for k in details
+        }
+        if not errors:
+            errors = {"name": translate(page_language(request), HARVEST_WORDS["name"])}
+        return await _overview_page(
+            request, context, values=values, errors=errors, status=exc.status_code
+        )
+    except ShuduError as exc:
+        return refused(request, exc)
+    response = RedirectResponse(f"/console/admin?done={done}#harvest-h", status_code=303)
+    if done == "harvest_started":
+        sessions = app_state(request).sessions
+        response.background = BackgroundTask(run_source, sessions, form.get("source", ""))
+    return response
+
+
 def routes() -> list[Route]:
     return [
         Route("/console/admin", overview, methods=["GET"]),
@@ -344,4 +433,5 @@ def routes() -> list[Route]:
         Route("/console/admin/users/{id}", user_page, methods=["GET", "POST"]),
         Route("/console/admin/organizations", organizations, methods=["GET", "POST"]),
         Route("/console/admin/clients", clients, methods=["GET", "POST"]),
+        Route("/console/admin/harvest", harvest, methods=["POST"]),
     ]

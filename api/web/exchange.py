@@ -19,11 +19,12 @@ from api.http import parse_model
 from api.i18n import N_
 from api.representations.exchange import application_json, entitlement_json, product_json
 from api.state import app_state, in_transaction
+from api.web.audit_console import TYPE_WORDS
 from catalog.models import Dataset
-from core import jsonutil
-from core.errors import NotAuthenticated, ShuduError, ValidationFailed
+from core.errors import Conflict, NotAuthenticated, PermissionDenied, ShuduError, ValidationFailed
 from core.identity.oauth_models import OAuthClient
 from core.identity.principal import Principal
+from core.ledger import HEAD_ID, LedgerEntry, LedgerHead
 from exchange import roles
 from exchange.enforcement import Refusal
 from exchange.entitlements import EntitlementService
@@ -35,8 +36,6 @@ from exchange.schemas import (
     Decision,
     DeletionCertificateCreate,
     EntitlementChange,
-    OfferCreate,
-    ProductCreate,
     UsageReportCreate,
 )
 from exchange.services import REJECTION_REASONS, ApplicationService, ProductService, parse_id
@@ -191,22 +190,51 @@ def _act(session: Session, principal: Principal, form: dict[str, str]) -> str:
     raise ValidationFailed("Unknown action", {"action": ["not a form action"]})
 
 
+RECORDED_KEY = "recorded"  # the ledger entries the last action wrote, shown once
+ACTION_FAILED: dict[type[ShuduError], str] = {
+    ValidationFailed: N_(
+        "没有办成：请检查填写的内容，例如驳回时要选择理由，暂停或撤销时要写明原因。"
+    ),
+    Conflict: N_("没有办成：这份申请或授权的状态已经变了，请看下面的最新状态后再操作。"),
+    PermissionDenied: N_("没有办成：您的角色不能做这一步。"),
+}
+
+
 async def dashboard(request: Request) -> Response:
     if (redirect := _login(request)) is not None:
         return redirect
     form = await read_form(request) if request.method == "POST" else None
     lang = "en" if request.session.get("lang") == "en" else "zh"
 
+    shown = request.session.pop(RECORDED_KEY, None) if form is None else None
+
     def work(session: Session, principal: Principal) -> dict[str, Any]:
         if form is not None:
+            # What the action wrote to the ledger, to show after the redirect.
+            before = session.scalar(select(LedgerHead.size).where(LedgerHead.id == HEAD_ID))
             _act(session, principal, form)
-        return _dashboard(session, principal, lang)
+            session.flush()
+            entries = select(LedgerEntry.seq).where(LedgerEntry.seq >= (before or 0))
+            return {"recorded": list(session.scalars(entries.order_by(LedgerEntry.seq)))}
+        context = _dashboard(session, principal, lang)
+        seqs = [int(n) for n in shown or [] if isinstance(n, int)]
+        rows = session.execute(
+            select(LedgerEntry.seq, LedgerEntry.type).where(LedgerEntry.seq.in_(seqs))
+        ).all()
+        context["recorded"] = [(seq, TYPE_WORDS.get(kind, kind)) for seq, kind in rows]
+        return context
 
     try:
         context = await in_transaction(request, work)
+    except (ValidationFailed, Conflict, PermissionDenied) as exc:
+        # Nothing was done: the dashboard again, saying why in the page's language.
+        failed = await in_transaction(request, lambda s, p: _dashboard(s, p, lang))
+        failed["failed"] = ACTION_FAILED[type(exc)]
+        return render(request, "exchange.html", failed, exc.status_code)
     except ShuduError as exc:
         return error_page(request, exc.status_code, exc.message)
     if form is not None:
+        request.session[RECORDED_KEY] = context["recorded"][:10]
         return RedirectResponse("/exchange", status_code=303)
     return render(request, "exchange.html", context)
 
@@ -222,8 +250,11 @@ async def application_page(request: Request) -> Response:
         body = application_json(application, service.agreement_of(application))
         product = ProductService(session, principal).get(application.offer.product_id)
         dataset = application.offer.product.dataset
+        agreement = service.agreement_of(application)
+        aid = None if agreement is None else service.reading_aid(application, agreement)
         return {
             "application": body,
+            "reading_aid": aid,
             "product": product_json(product),
             "dataset_title": (dataset.title_zh, dataset.title_en),
             "purpose_words": {p.code: (p.zh, p.en) for p in licensing.PURPOSES.values()},
@@ -288,64 +319,6 @@ async def apply_page(request: Request) -> Response:
     if created:
         return RedirectResponse(f"/exchange/applications/{created[0]}", status_code=303)
     return render(request, "exchange_apply.html", context)
-
-
-async def products_page(request: Request) -> Response:
-    """The publisher's products: list a conditional dataset, add an offer."""
-    if (redirect := _login(request)) is not None:
-        return redirect
-    form = await read_form(request) if request.method == "POST" else None
-    lang = "en" if request.session.get("lang") == "en" else "zh"
-
-    def work(session: Session, principal: Principal) -> dict[str, Any]:
-        service = ProductService(session, principal)
-        if form is not None:
-            if form.get("action") == "list":
-                service.list_product(
-                    parse_model(
-                        ProductCreate,
-                        {
-                            "dataset": form.get("dataset", ""),
-                            "title": form.get("title", ""),
-                            "compliance_review": form.get("compliance_review") == "on",
-                        },
-                    )
-                )
-            elif form.get("action") == "offer":
-                try:
-                    policy = jsonutil.loads(form.get("policy", ""))
-                    plan = jsonutil.loads(form.get("price_plan", ""))
-                except ValueError as exc:
-                    raise ValidationFailed(
-                        "The policy and the price plan are JSON", {"policy": [str(exc)]}
-                    ) from exc
-                service.add_offer(
-                    parse_id(form.get("product_id", ""), "product"),
-                    parse_model(
-                        OfferCreate,
-                        {
-                            "name": form.get("name", ""),
-                            "policy": policy,
-                            "price_plan": plan,
-                            "duration_days": form.get("duration_days", "365") or "365",
-                        },
-                    ),
-                )
-        mine = []
-        for org_id in principal.publisher_org_ids:
-            for product in service.listed(org_id):
-                item = product_json(product)
-                item["offers"] = [describe_offer(o, lang) for o in item["offers"]]
-                mine.append(item)
-        return {"products": mine}
-
-    try:
-        context = await in_transaction(request, work)
-    except ShuduError as exc:
-        return error_page(request, exc.status_code, exc.message)
-    if form is not None:
-        return RedirectResponse("/exchange/products", status_code=303)
-    return render(request, "exchange_products.html", context)
 
 
 # Why a preview was refused, by the licence term that failed (the API says it in English).
@@ -422,7 +395,6 @@ def routes() -> list[Route]:
     return [
         Route("/exchange/licences/{id}/preview", preview_page, methods=["GET", "POST"]),
         Route("/exchange", dashboard, methods=["GET", "POST"]),
-        Route("/exchange/products", products_page, methods=["GET", "POST"]),
         Route("/exchange/apply/{offer_id}", apply_page, methods=["GET", "POST"]),
         Route("/exchange/applications/{id}", application_page, methods=["GET"]),
     ]

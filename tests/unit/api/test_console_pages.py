@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
+from catalog.harvest.models import HarvestRun, HarvestSource
 from core.identity.models import Organization, OrgKind, OrgStatus, Role, User
 from tests.factories import PASSWORD, make_member, make_org, make_user, token_for
 from tests.signin import csrf_of, sign_in
@@ -221,3 +222,42 @@ def test_admin_overview_shows_health_and_rotates_the_key(
     assert "已生成新的签名密钥" in after.text
     assert after.text.count("只用于验证旧令牌") == before + 1
     assert client.post("/console/admin/keys", data={}).status_code == 403  # no CSRF token
+
+
+def test_admin_adds_and_runs_a_harvest_source(client: TestClient, session: Session) -> None:
+    site_admin = make_user(session, admin=True)
+    session.commit()
+    sign_in(client, site_admin.email, PASSWORD)
+    page = client.get("/console/admin")
+    add = {"action": "add", "name": "city-ckan", "kind": "ckan", "interval": "0"}
+    bad = client.post(
+        "/console/admin/harvest",
+        data={**add, "url": "ftp://data.example.gov", "csrf_token": csrf_of(page.text)},
+    )
+    assert bad.status_code == 422
+    text = html.unescape(bad.text)
+    assert "请填写以 http:// 或 https:// 开头的网址" in text
+    assert 'value="city-ckan"' in text  # the form comes back filled in
+    assert session.scalar(select(func.count()).select_from(HarvestSource)) == 0
+
+    url = "http://127.0.0.1:9/"  # nothing listens there: the run fails, and says so
+    added = client.post(
+        "/console/admin/harvest",
+        data={**add, "url": url, "csrf_token": csrf_of(page.text)},
+        follow_redirects=False,
+    )
+    assert added.status_code == 303
+    shown = client.get(added.headers["location"]).text
+    assert "采集来源已添加" in shown
+    assert "city-ckan" in shown
+    ran = client.post(
+        "/console/admin/harvest",
+        data={"action": "run", "source": "city-ckan", "csrf_token": csrf_of(shown)},
+        follow_redirects=False,
+    )
+    assert ran.status_code == 303
+    session.expire_all()
+    runs = list(session.scalars(select(HarvestRun)))
+    assert len(runs) == 1  # the run happened (in the background), and its report is kept
+    assert runs[0].status == "failed"
+    assert "还没有运行" not in client.get("/console/admin").text.split("harvest-h", 1)[1]

@@ -115,6 +115,10 @@ def test_apply_review_accept_and_suspend_through_the_pages(
     agreement = client.get(application_url).text
     digest = re.search(r'id="agreement-hash">([0-9a-f]{64})<', agreement)
     assert digest is not None
+    # The signed text is Chinese; English is there to read, labelled, and not what is hashed.
+    assert '<pre class="agreement" lang="zh-CN">' in agreement
+    assert '<pre class="agreement" lang="en">' in agreement
+    assert "英文阅读参考" in agreement
     for user in (world.publisher, world.member):
         csrf = _login(client, user)
         accepted = client.post(
@@ -161,7 +165,19 @@ def test_apply_review_accept_and_suspend_through_the_pages(
         follow_redirects=False,
     )  # fmt: skip
     assert suspended.status_code == 303
-    assert 'data-state="suspended">已暂停' in client.get("/exchange").text
+    after = client.get("/exchange").text
+    assert 'data-state="suspended">已暂停' in after
+    assert "交易账本记下了" in after  # what the ledger recorded, shown once
+    assert "授权已暂停" in after.split("交易账本记下了", 1)[1].split("</ul>", 1)[0]
+    assert "交易账本记下了" not in client.get("/exchange").text
+    no_reason = client.post(
+        "/exchange",
+        data={"csrf_token": csrf, "action": "change", "change": "resume", "reason": "",
+              "entitlement_id": entitlement.group(1)},
+    )  # fmt: skip
+    assert no_reason.status_code == 422
+    assert "没有办成" in no_reason.text
+    assert 'data-state="suspended">已暂停' in no_reason.text  # nothing changed
     revoked = client.post(
         "/exchange",
         data={"csrf_token": csrf, "action": "change", "change": "revoke", "reason": "End",
