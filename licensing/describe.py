@@ -116,8 +116,7 @@ def describe_constraint(c: Constraint, language: str) -> str:
             lang, f"以下字段脱敏返回：{listed}", f"these fields are returned masked: {listed}"
         )
     if operand == Operand.ROW_FILTER:
-        text = canonical_json(c.right_operand).decode()
-        return _pick(lang, f"仅限符合条件 {text} 的数据行", f"only rows matching {text}")
+        return _row_filter(c.right_operand, lang)
     if operand in (Operand.CALLS_PER_DAY, Operand.ROWS_PER_MONTH):
         n = c.right_operand
         calls = operand == Operand.CALLS_PER_DAY
@@ -141,6 +140,32 @@ def describe_constraint(c: Constraint, language: str) -> str:
         )
     raw = canonical_json(c.as_json()).decode()
     return _pick(lang, f"未知条款 {raw}", f"unknown term {raw}")
+
+
+def _row_filter(value: object, lang: str) -> str:
+    """A row filter in words: each field with the values it may take (a shape this describer
+    does not know stays as JSON, never dropped)."""
+    if isinstance(value, dict) and value:
+        zh_parts, en_parts = [], []
+        for name, allowed in value.items():
+            values = allowed if isinstance(allowed, list) else [allowed]
+            if not all(isinstance(v, str | int | float) for v in values) or not values:
+                break
+            shown = [str(v) for v in values]
+            if len(shown) == 1:
+                zh_parts.append(f"{name} 为 {shown[0]}")
+                en_parts.append(f"{name} is {shown[0]}")
+            else:
+                zh_parts.append(f"{name} 为 {'、'.join(shown)} 之一")
+                en_parts.append(f"{name} is one of {', '.join(shown)}")
+        else:
+            return _pick(
+                lang,
+                f"仅限 {'，且 '.join(zh_parts)} 的数据行",
+                f"only rows where {' and '.join(en_parts)}",
+            )
+    text = canonical_json(value).decode()
+    return _pick(lang, f"仅限符合条件 {text} 的数据行", f"only rows matching {text}")
 
 
 def describe_duty(rule: Rule, language: str) -> str:

@@ -14,7 +14,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 import licensing
-from api.html import error_page, read_form, render
+from api.html import error_page, page_language, read_form, render
 from api.http import parse_model
 from api.i18n import N_
 from api.representations.exchange import application_json, entitlement_json, product_json
@@ -391,8 +391,28 @@ async def preview_page(request: Request) -> Response:
     return render(request, "exchange_preview.html", context)
 
 
+async def catalog_page(request: Request) -> Response:
+    """The exchange's public face: every listed product with its offers in words, for anyone
+    to read before signing in to apply (the same listing as ``GET /api/v1/exchange/products``)."""
+    lang = page_language(request)
+
+    def work(session: Session, principal: Principal) -> dict[str, Any]:
+        items = []
+        for product in ProductService(session, principal).listed():
+            body = product_json(product)
+            body["offers"] = [describe_offer(o, lang) for o in body["offers"]]
+            dataset = product.dataset
+            body["dataset_title"] = (dataset.title_zh, dataset.title_en)
+            body["provider_title"] = (dataset.organization.title_zh, dataset.organization.title_en)
+            items.append(body)
+        return {"products": items}
+
+    return render(request, "exchange_catalog.html", await in_transaction(request, work))
+
+
 def routes() -> list[Route]:
     return [
+        Route("/exchange/catalog", catalog_page, methods=["GET"]),
         Route("/exchange/licences/{id}/preview", preview_page, methods=["GET", "POST"]),
         Route("/exchange", dashboard, methods=["GET", "POST"]),
         Route("/exchange/apply/{offer_id}", apply_page, methods=["GET", "POST"]),

@@ -44,7 +44,7 @@ def public_pages(base: str) -> list[tuple[str, str]]:
         ("developers", "/developers"),
         ("reference", "/developers/reference"),
         ("transparency", "/transparency"),
-        ("exchange-products", "/exchange/products"),
+        ("exchange-catalog", "/exchange/catalog"),
         ("accessibility", "/accessibility"),
         ("about", "/about"),
         ("login", "/login"),
@@ -92,6 +92,7 @@ def _publisher_pages(page: Page) -> list[tuple[str, str]]:
         ("console-publish", "/console/publish"),
         ("console-publish-new", "/console/publish/new"),
         ("exchange-provider", "/exchange"),
+        ("exchange-products", "/exchange/products"),
     ]
     href = _first_href(page, 'main a[href^="/console/publish/datasets/"]')
     if href:

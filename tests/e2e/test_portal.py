@@ -214,7 +214,7 @@ def _public_pages(base: str) -> list[str]:
         "/organizations",
         f"/organization/{organization}",
         "/themes",
-        "/exchange/products",
+        "/exchange/catalog",
         "/accessibility",
         "/about",
         "/login",

@@ -218,3 +218,19 @@ def test_pages_need_a_login(client: TestClient) -> None:
     response = client.get("/exchange", follow_redirects=False)
     assert response.status_code == 303
     assert response.headers["location"] == "/login"
+
+
+def test_the_public_catalog_lists_products_and_their_offers(
+    client: TestClient, session: Session, files: FileStore
+) -> None:
+    world = _world(session, files)
+    _product, offer = list_product(session, world)
+    session.commit()
+    page = client.get("/exchange/catalog")  # anyone, signed in or not
+    assert page.status_code == 200
+    assert world.dataset.title_zh in page.text
+    assert f'href="/exchange/apply/{offer.id}"' in page.text
+    assert "每日调用不超过" in page.text  # the offer's terms in words
+    assert 'href="/exchange/catalog" aria-current="page"' in page.text
+    english = client.get("/exchange/catalog?lang=en").text
+    assert "at most" in english

@@ -267,3 +267,18 @@ def test_a_policy_in_words_for_an_offer_page() -> None:
         "义务：每3个月提交一次数据使用情况报告（使用情况、成果与效益）",
         "义务：协议终止或期满时删除全部数据及其副本，并出具数据删除证明",
     ]
+
+
+def test_a_row_filter_is_described_in_words() -> None:
+    from licensing.describe import describe_constraint
+    from licensing.policy import Constraint
+
+    rows = Constraint("shudu:rowFilter", "eq", {"district": ["Pudong", "Xuhui"], "kind": "food"})
+    assert describe_constraint(rows, "zh") == (
+        "仅限 district 为 Pudong、Xuhui 之一，且 kind 为 food 的数据行"
+    )
+    assert describe_constraint(rows, "en") == (
+        "only rows where district is one of Pudong, Xuhui and kind is food"
+    )
+    odd = Constraint("shudu:rowFilter", "eq", {"amount": {"gte": 3}})
+    assert '{"amount":{"gte":3}}' in describe_constraint(odd, "zh")  # kept, never dropped
