@@ -8,6 +8,9 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
+# What a reviewer must be able to read: an application without it is refused.
+Stated = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
+Named = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
 
@@ -36,10 +39,12 @@ class ApplicationCreate(BaseModel):
     organization: Name | None = None  # which enterprise, when the caller belongs to several
     purpose_code: Annotated[str, StringConstraints(min_length=1, max_length=50)]
     purpose_text: Text = ""
-    usage_scenario: Text
-    security_measures: Text
-    contact_name: Short
-    contact_email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=254)]
+    usage_scenario: Stated
+    security_measures: Stated
+    contact_name: Named
+    contact_email: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=3, max_length=254)
+    ]
     contact_phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] = ""
     client_ids: Annotated[
         list[Annotated[str, StringConstraints(max_length=64)]], Field(max_length=20)

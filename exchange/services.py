@@ -7,19 +7,20 @@ Every step is checked against the state machine (``exchange.states``) and the ca
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from catalog.models import Dataset, Grade, OpenLevel
-from core import ledger
+from core import jsonutil, ledger
 from core.clock import utcnow
 from core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from core.identity.models import Organization
 from core.identity.oauth_models import OAuthClient
 from core.identity.principal import Principal
+from core.ledger import LedgerEntry
 from exchange import roles, terms
 from exchange.entitlements import EntitlementService
 from exchange.models import Agreement, Application, ApplicationState, Offer, Product
@@ -403,6 +404,21 @@ class ApplicationService:
         self.session.add(agreement)
         self.session.flush()
         return agreement
+
+    def timeline(self, application: Application) -> list[tuple[int, datetime, str, str]]:
+        """The application's steps as the ledger recorded them: (seq, time, type, state after),
+        oldest first. The parties may read them (see :meth:`get`)."""
+        self.get(application.id)
+        rows = self.session.execute(
+            select(LedgerEntry.seq, LedgerEntry.time, LedgerEntry.type, LedgerEntry.entry)
+            .where(LedgerEntry.subject == f"application:{application.id}")
+            .order_by(LedgerEntry.seq)
+        ).all()
+        steps = []
+        for seq, time, kind, entry in rows:
+            state = jsonutil.loads(entry).get("data", {}).get("state", "")
+            steps.append((int(seq), time, str(kind), str(state)))
+        return steps
 
     def reading_aid(self, application: Application, agreement: Agreement) -> tuple[str, str]:
         """The agreement in the other language, with that language's code: a reading aid only.

@@ -16,7 +16,7 @@ from starlette.routing import Route
 import licensing
 from api.html import error_page, page_language, read_form, render
 from api.http import parse_model
-from api.i18n import N_
+from api.i18n import N_, translate
 from api.representations.exchange import application_json, entitlement_json, product_json
 from api.state import app_state, in_transaction
 from api.web.audit_console import TYPE_WORDS
@@ -254,6 +254,10 @@ async def application_page(request: Request) -> Response:
         aid = None if agreement is None else service.reading_aid(application, agreement)
         return {
             "application": body,
+            "timeline": [
+                (seq, time, TYPE_WORDS.get(kind, kind), state)
+                for seq, time, kind, state in service.timeline(application)
+            ],
             "reading_aid": aid,
             "product": product_json(product),
             "dataset_title": (dataset.title_zh, dataset.title_en),
@@ -312,13 +316,64 @@ async def apply_page(request: Request) -> Response:
             "clients": [(c.client_id, c.name) for c in clients],
         }
 
+    values = {k: form.get(k, "") for k in APPLY_FIELDS} if form is not None else {}
     try:
         context = await in_transaction(request, work)
+    except (ValidationFailed, Conflict) as exc:
+        if form is None:
+            return error_page(request, exc.status_code, exc.message)
+        # Nothing stored: the form again, filled in, each problem at its field.
+        form = None
+        context = await in_transaction(request, work)
+        errors = _apply_errors(request, exc, values)
+        return render(
+            request,
+            "exchange_apply.html",
+            {**context, "values": values, "errors": errors},
+            exc.status_code,
+        )
     except ShuduError as exc:
         return error_page(request, exc.status_code, exc.message)
     if created:
         return RedirectResponse(f"/exchange/applications/{created[0]}", status_code=303)
-    return render(request, "exchange_apply.html", context)
+    return render(request, "exchange_apply.html", {**context, "values": values, "errors": {}})
+
+
+APPLY_FIELDS = (
+    "purpose_code",
+    "purpose_text",
+    "usage_scenario",
+    "security_measures",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+    "client_id",
+)
+APPLY_WORDS = {
+    "required": N_("请填写这一项。"),
+    "invalid": N_("这一项的内容不对或太长，请检查。"),
+    "purpose_code": N_("这个用途不在这个报价允许的范围内，请换一个用途或另选报价。"),
+    "client_ids": N_("请选择贵单位自己的 OAuth 应用。"),
+}
+
+
+def _apply_errors(request: Request, exc: ShuduError, values: dict[str, str]) -> dict[str, str]:
+    """The application's problems at their fields, in the page's language."""
+    language = page_language(request)
+    details = exc.details if isinstance(exc.details, dict) else {}
+    errors: dict[str, str] = {}
+    for name in details:
+        field = "client_id" if name == "client_ids" else str(name)
+        if field not in APPLY_FIELDS:
+            continue
+        if not values.get(field, "").strip():
+            message = APPLY_WORDS["required"]
+        else:
+            message = APPLY_WORDS.get(str(name), APPLY_WORDS["invalid"])
+        errors[field] = translate(language, message)
+    if not errors:
+        errors["usage_scenario"] = translate(language, APPLY_WORDS["invalid"])
+    return errors
 
 
 # Why a preview was refused, by the licence term that failed (the API says it in English).

@@ -84,6 +84,16 @@ def test_apply_review_accept_and_suspend_through_the_pages(
     assert world.client_id in form.text
     no_csrf = client.post(apply_link.group(1), data={"purpose_code": "market_analysis"})
     assert no_csrf.status_code == 403
+    empty = client.post(
+        apply_link.group(1),
+        data={"csrf_token": csrf, "purpose_code": "market_analysis", "usage_scenario": "",
+              "security_measures": "Encrypted at rest", "contact_name": "Chen",
+              "contact_email": "chen@example.org"},
+    )  # fmt: skip
+    assert empty.status_code == 422  # nothing stored, the form back filled in
+    assert "请填写这一项" in empty.text
+    assert "Encrypted at rest</textarea>" in empty.text
+    assert 'id="usage_scenario-error"' in empty.text
     applied = client.post(
         apply_link.group(1),
         data={
@@ -100,7 +110,12 @@ def test_apply_review_accept_and_suspend_through_the_pages(
     )
     assert applied.status_code == 303, applied.text
     application_url = applied.headers["location"]
-    assert 'data-state="submitted">已提交' in client.get(application_url).text
+    submitted = client.get(application_url).text
+    assert 'data-state="submitted">已提交' in submitted
+    # The timeline is the ledger's: created, then submitted.
+    timeline = submitted.split('class="timeline"', 1)[1].split("</ol>", 1)[0]
+    assert "账本第" in timeline
+    assert timeline.count("<li>") == 2
 
     # The provider reviews and issues the agreement from its queue.
     csrf = _login(client, world.publisher)
