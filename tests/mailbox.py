@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import email
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from email import policy
@@ -14,7 +13,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from tests.live import free_port
+from tests.live import free_port, wait_until
 
 LOGIN, SECRET = b"shudu", b"s3cret"
 
@@ -36,14 +35,12 @@ class Inbox:
 
     def wait_for(self, to: str, seconds: float = 30) -> email.message.EmailMessage:
         """The newest message to ``to``, waiting for it to arrive."""
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            with self._lock:
-                found = [m for m in self.messages if m["To"] == to]
-            if found:
-                return found[-1]
-            time.sleep(0.1)
-        raise AssertionError(f"no mail to {to} within {seconds} s")
+        wait_until(lambda: self._to(to), f"a mail to {to} arriving", seconds)
+        return self._to(to)[-1]
+
+    def _to(self, to: str) -> list[email.message.EmailMessage]:
+        with self._lock:
+            return [m for m in self.messages if m["To"] == to]
 
     @staticmethod
     def text(message: email.message.EmailMessage) -> str:

@@ -26,7 +26,7 @@ from api.html import page_language, read_form, render
 from api.i18n import N_, translate
 from api.runtime.search import search_runtime
 from api.state import app_state, in_transaction
-from api.web.console import field_errors, guarded, parse_uuid, refused, signed_in
+from api.web.console import field_errors, form_page, guarded, parse_uuid, refused, signed_in
 from catalog.harvest.models import SOURCE_KINDS, HarvestRun, HarvestSource
 from catalog.harvest.services import HarvestSourceService, run_source
 from catalog.models import Dataset
@@ -210,15 +210,12 @@ async def user_page(request: Request) -> Response:
     if (redirect := signed_in(request)) is not None:
         return redirect
     raw_id = request.path_params["id"]
+
+    def load(session: Session, principal: Principal) -> dict[str, Any]:
+        return _user_context(session, principal, raw_id)
+
     if request.method == "GET":
-        context = await guarded(request, lambda s, p: _user_context(s, p, raw_id))
-        if isinstance(context, Response):
-            return context
-        return render(
-            request,
-            "admin_user.html",
-            {**context, "errors": {}, "values": {}, "done": _done(request)},
-        )
+        return await form_page(request, "admin_user.html", load, done=_done(request))
     form = await read_form(request)
     locked = form.get("action") == "lock"
 
@@ -230,16 +227,10 @@ async def user_page(request: Request) -> Response:
     try:
         await in_transaction(request, work)
     except ValidationFailed as exc:
-        context = await guarded(request, lambda s, p: _user_context(s, p, raw_id))
-        if isinstance(context, Response):
-            return context
-        errors = field_errors(request, exc)
         values = {"note": form.get("note", "")}
-        return render(
-            request,
-            "admin_user.html",
-            {**context, "errors": errors, "values": values, "done": None},
-            422,
+        errors = field_errors(request, exc)
+        return await form_page(
+            request, "admin_user.html", load, values=values, errors=errors, status=422
         )
     except ShuduError as exc:
         return refused(request, exc)
@@ -264,13 +255,8 @@ async def organizations(request: Request) -> Response:
     if (redirect := signed_in(request)) is not None:
         return redirect
     if request.method == "GET":
-        context = await guarded(request, _orgs_context)
-        if isinstance(context, Response):
-            return context
-        return render(
-            request,
-            "admin_orgs.html",
-            {**context, "values": {}, "errors": {}, "decide_errors": {}, "done": _done(request)},
+        return await form_page(
+            request, "admin_orgs.html", _orgs_context, decide_errors={}, done=_done(request)
         )
     form = await read_form(request)
     action = form.get("action", "")
@@ -299,26 +285,20 @@ async def organizations(request: Request) -> Response:
     except (ValidationFailed, Conflict) as exc:
         if isinstance(exc, Conflict) and not exc.details:
             return refused(request, exc)
-        context = await guarded(request, _orgs_context)
-        if isinstance(context, Response):
-            return context
         errors = field_errors(request, exc)
         values = {k: form.get(k, "") for k in ("name", "title_zh", "title_en")}
         decide_errors = {}
         if action == "decide":
             decide_errors = {form.get("organization_id", ""): errors.get("note", "")}
             errors = {}
-        return render(
+        return await form_page(
             request,
             "admin_orgs.html",
-            {
-                **context,
-                "values": values,
-                "errors": errors,
-                "decide_errors": decide_errors,
-                "done": None,
-            },
-            exc.status_code,
+            _orgs_context,
+            values=values,
+            errors=errors,
+            status=exc.status_code,
+            decide_errors=decide_errors,
         )
     except ShuduError as exc:
         return refused(request, exc)

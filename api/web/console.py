@@ -119,6 +119,25 @@ async def guarded(
         return refused(request, exc)
 
 
+async def form_page(
+    request: Request,
+    template: str,
+    load: Callable[[Session, Principal], dict[str, Any]],
+    *,
+    values: Mapping[str, str] | None = None,
+    errors: Mapping[str, str] | None = None,
+    status: int = 200,
+    **extra: Any,
+) -> Response:
+    """A console page with its forms: ``load``'s context (or the answer to a refusal), the
+    forms' values and errors (empty on a first visit, kept after a refused submit)."""
+    context = await guarded(request, load)
+    if isinstance(context, Response):
+        return context
+    shown = {**context, "values": values or {}, "errors": errors or {}, **extra}
+    return render(request, template, shown, status)
+
+
 # --- the hub ------------------------------------------------------------------------------
 
 
@@ -268,14 +287,13 @@ async def organization_console(request: Request) -> Response:
     if (redirect := signed_in(request)) is not None:
         return redirect
     name = request.path_params["name"]
+
+    def load(session: Session, principal: Principal) -> dict[str, Any]:
+        return _org_context(session, principal, name)
+
     if request.method == "GET":
-        context = await guarded(request, lambda s, p: _org_context(s, p, name))
-        if isinstance(context, Response):
-            return context
         done = DONE.get(request.query_params.get("done", ""))
-        return render(
-            request, "console_org.html", {**context, "values": {}, "errors": {}, "done": done}
-        )
+        return await form_page(request, "console_org.html", load, done=done)
     form = await read_form(request)
     action = form.get("action", "")
 
@@ -303,16 +321,10 @@ async def organization_console(request: Request) -> Response:
     except (ValidationFailed, Conflict) as exc:
         if isinstance(exc, Conflict) and not exc.details:
             return refused(request, exc)
-        context = await guarded(request, lambda s, p: _org_context(s, p, name))
-        if isinstance(context, Response):
-            return context
         values = {"email": form.get("email", ""), "role": form.get("role", "")}
         errors = field_errors(request, exc, values)
-        return render(
-            request,
-            "console_org.html",
-            {**context, "values": values, "errors": errors, "done": None},
-            exc.status_code,
+        return await form_page(
+            request, "console_org.html", load, values=values, errors=errors, status=exc.status_code
         )
     except ShuduError as exc:
         return refused(request, exc)

@@ -12,6 +12,8 @@ from urllib.parse import quote
 import pyotp
 from playwright.sync_api import Page
 
+from tests.live import wait_until
+
 # Each enrolled account's secret and the last time step it used.
 _enrolled: dict[str, tuple[str, int]] = {}
 
@@ -21,8 +23,12 @@ def _code(email: str) -> str:
     totp = pyotp.TOTP(secret)
     now = int(time.time()) // totp.interval
     step = max(now, last + 1)
-    if step > now + 1:  # the server would not take a code that far ahead yet
-        time.sleep((step - 1) * totp.interval - time.time() + 0.5)
+    if step > now + 1:  # the server would not take a code that far ahead yet: wait a step
+        wait_until(
+            lambda: int(time.time()) // totp.interval >= step - 1,
+            "the next TOTP time step",
+            totp.interval + 5,
+        )
     _enrolled[email] = (secret, step)
     return totp.generate_otp(step)
 

@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.a11y import assert_accessible, assert_elder_promise
-from tests.live import Demo
+from tests.live import Demo, wait_until
 
 pytestmark = pytest.mark.live
 
@@ -173,12 +173,10 @@ def test_a_publisher_publishes_a_table_through_the_console(
         _check(page, f"console history {lang} {mode}", elder)
 
         # The public finds it (the search index catches up in the background).
-        deadline = time.monotonic() + 60
-        while True:
+        def found() -> bool:
             page.goto(f"{demo.base}/search?q={title}")
-            if page.locator(f"a[href='/dataset/{name}']").count():
-                break
-            assert time.monotonic() < deadline, "the dataset never reached the search"
-            time.sleep(1)
+            return bool(page.locator(f"a[href='/dataset/{name}']").count())
+
+        wait_until(found, "the dataset reaching the public search", 60)
     finally:
         context.close()
