@@ -361,6 +361,7 @@ async def harvest(request: Request) -> Response:
     values = _harvest_values(form)
 
     def work(session: Session, principal: Principal) -> str:
+        _require_admin(principal)  # departments' publishers use the publisher console
         service = HarvestSourceService(session, principal)
         if action == "add":
             interval = values["interval"] or "1440"
@@ -375,8 +376,7 @@ async def harvest(request: Request) -> Response:
             )
             return "harvest_added"
         if action == "run":
-            _require_admin(principal)
-            service.get(form.get("source", ""))
+            service.check_run(form.get("source", ""))
             return "harvest_started"
         raise ValidationFailed("Unknown action", {"action": ["not a form action"]})
 

@@ -1,10 +1,12 @@
 """The publisher console (``/console/publish``): department staff list their datasets, create
 and edit them in a bilingual form, upload tables and read the load report, set each field's
 sensitivity, review the personal-data detector's findings, publish and withdraw, and read the
-history — all without calling an API.
+history, and manage the harvest sources that publish into the department — all without
+calling an API.
 
 Every rule is the services' (``catalog.services.DatasetService``,
-``catalog.datastore.services.DatastoreService``), called as the JSON API calls them
+``catalog.datastore.services.DatastoreService``,
+``catalog.harvest.services.HarvestSourceService``), called as the JSON API calls them
 (``api/v1/datasets.py``, ``resources.py``, ``datastore.py``); the schema is
 ``catalog.schemas``. This module only turns forms into those calls and their answers into words:
 a pydantic or service field error becomes a message in the page's language next to its field.
@@ -16,9 +18,11 @@ import re
 import uuid
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy.orm import Session
+from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -38,9 +42,12 @@ from api.i18n import N_, translate
 from api.representations.catalog import dataset_json
 from api.state import app_state, in_transaction
 from api.uploads import receive_upload
+from api.web.console import field_errors, form_page, refused, signed_in
 from catalog.datastore.fields import Sensitivity
 from catalog.datastore.models import IngestState
 from catalog.datastore.services import DatastoreService, tabular_format
+from catalog.harvest.models import SOURCE_KINDS, HarvestRun, HarvestSource
+from catalog.harvest.services import HarvestSourceService, run_source
 from catalog.licenses import OPEN_LICENSES
 from catalog.models import Dataset, DatasetRevision, Frequency, Grade, OpenLevel
 from catalog.schemas import DatasetCreate, DatasetUpdate, ResourceCreate
@@ -987,9 +994,206 @@ async def history(request: Request) -> Response:
     return render(request, "console_publish_history.html", context)
 
 
+# -- harvest sources ---------------------------------------------------------------------------
+
+HARVEST_PAGE = "console_publish_harvest.html"
+HARVEST_FIELDS = ("name", "kind", "url", "interval", "organization")
+HARVEST_RUNS_SHOWN = 10
+HARVEST_FAILURES_SHOWN = 5
+HARVEST_DONE = {
+    "harvest_added": N_("采集来源已添加，会按设定的间隔自动运行。"),
+    "harvest_started": N_("采集已开始；完成后，结果显示在下面的表格里。"),
+}
+# The service's field errors, by form field (its ``type`` is the form's ``kind``, its
+# ``limits`` the interval: the only limit this form sets).
+HARVEST_ERRORS = {
+    "name": N_("名称用小写字母、数字和连字符，且不能与已有的来源重复。"),
+    "kind": N_("请选择来源的类型。"),
+    "url": N_("请填写以 http:// 或 https:// 开头的网址。"),
+    "interval": N_("间隔是分钟数，只能是整数；0 表示只手动运行。"),
+    "organization": N_("请选择采集的数据集由哪个部门发布。"),
+}
+HARVEST_NAME_TAKEN = N_("已有同名的采集来源，请换一个名称。")
+HARVEST_ERROR_FIELDS = {"type": "kind", "limits": "interval"}
+RUN_STATUSES = {
+    "running": N_("正在运行"),
+    "finished": N_("已完成"),
+    "failed": N_("失败"),
+}
+# Why a run stopped (``catalog.harvest.base``, in English), as sentences; what the source
+# answered stays a detail in its own words.
+RUN_MESSAGES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        re.compile(r"^The source stopped answering usefully: (?P<detail>.*)$", re.DOTALL),
+        N_("来源没有正常应答，这次运行停止了。已采集的数据集都保留。"),
+    ),
+    (
+        re.compile(r"^Stopped on an unexpected error"),
+        N_("运行因意外错误停止，错误已记入服务器日志。已采集的数据集都保留。"),
+    ),
+    (
+        re.compile(r"^Stopped after (?P<n>\d+) datasets"),
+        N_("写入 %(n)s 个数据集后停止（每次运行的上限），下一次运行从这里继续。"),
+    ),
+)
+
+
+def run_message(language: str, message: str) -> dict[str, Any] | None:
+    """Why a run stopped as ``{"text", "detail", "lang"}``: a sentence in the page's language
+    where the shape is known (``detail``: what the source answered, in English), else the
+    English original (marked as English on a Chinese page)."""
+    if not message:
+        return None
+    for pattern, words in RUN_MESSAGES:
+        match = pattern.search(message)
+        if match is not None:
+            found = match.groupdict()
+            detail = found.pop("detail", None)
+            return {"text": translate(language, words, **found), "detail": detail, "lang": None}
+    return {"text": message, "detail": None, "lang": None if language == "en" else "en"}
+
+
+def _run_report(language: str, run: HarvestRun) -> dict[str, Any]:
+    failures = [
+        {"dataset": str(f.get("dataset", "")), "reason": str(f.get("reason", ""))}
+        for f in (run.failures or [])[:HARVEST_FAILURES_SHOWN]
+        if isinstance(f, Mapping)
+    ]
+    return {
+        "status": run.status,
+        "status_words": RUN_STATUSES.get(run.status, RUN_STATUSES["failed"]),
+        "started": run.started_at,
+        "finished": run.finished_at,
+        "created": run.created,
+        "updated": run.updated,
+        "deleted": run.deleted,
+        "unchanged": run.unchanged,
+        "failed": run.failed,
+        "failures": failures,
+        "unlisted": max(run.failed - len(failures), 0),
+        "message": run_message(language, run.message),
+    }
+
+
+def _source_row(
+    language: str, service: HarvestSourceService, source: HarvestSource
+) -> dict[str, Any]:
+    return {
+        "name": source.name,
+        "kind": source.kind,
+        "url": source.url,
+        "interval": source.interval_minutes,
+        "runs": [_run_report(language, r) for r in service.runs(source.name, HARVEST_RUNS_SHOWN)],
+    }
+
+
+def _harvest_context(
+    session: Session, principal: Principal, wanted: str | None, language: str
+) -> dict[str, Any]:
+    """The chosen department's harvest sources (those this person manages), each with the
+    reports of its latest runs, and what the add form offers."""
+    departments = _departments(session, principal)
+    department = _chosen(departments, wanted)
+    service = HarvestSourceService(session, principal)
+    return {
+        "departments": departments,
+        "department": department,
+        "sources": [
+            _source_row(language, service, s)
+            for s in service.manageable()
+            if s.organization.name == department["name"]
+        ],
+        "kinds": SOURCE_KINDS,
+    }
+
+
+def _minutes(text: str) -> int:
+    """The interval field as minutes; what is not a whole number becomes -1, which the
+    service refuses as out of range (after it has checked who is asking)."""
+    text = text or "1440"
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 7 else -1
+
+
+def _harvest_errors(request: Request, exc: ShuduError) -> dict[str, str]:
+    """The service's refusal as a message next to each field of the add form."""
+    language = page_language(request)
+    details = exc.details if isinstance(exc.details, Mapping) else {}
+    generic = field_errors(request, exc)
+    errors: dict[str, str] = {}
+    for key in details:
+        field = HARVEST_ERROR_FIELDS.get(key, key)
+        if field == "name" and isinstance(exc, Conflict):
+            errors[field] = translate(language, HARVEST_NAME_TAKEN)
+        elif field in HARVEST_ERRORS:
+            errors[field] = translate(language, HARVEST_ERRORS[field])
+        else:
+            errors.setdefault("name", generic.get(key, translate(language, INVALID)))
+    return errors or {"name": translate(language, HARVEST_ERRORS["name"])}
+
+
+async def harvest(request: Request) -> Response:
+    """The department's harvest sources: the reports of their latest runs, a source added, a
+    run started now (in the background, as the site admin's console does: the page shows its
+    report once it has finished)."""
+    if (redirect := signed_in(request)) is not None:
+        return redirect
+    wanted = request.query_params.get("org")
+    language = page_language(request)
+
+    def load(session: Session, principal: Principal) -> dict[str, Any]:
+        return _harvest_context(session, principal, wanted, language)
+
+    if request.method == "GET":
+        done = HARVEST_DONE.get(request.query_params.get("done", ""))
+        return await form_page(request, HARVEST_PAGE, load, done=done)
+    try:
+        form = await read_form(request)
+    except PermissionDenied as exc:
+        return refused(request, exc)
+    action = form.get("action", "")
+    values = {k: form.get(k, "").strip() for k in HARVEST_FIELDS}
+    source_name = form.get("source", "")
+
+    def work(session: Session, principal: Principal) -> tuple[str, str]:
+        _departments(session, principal)  # the publisher console is for publishers
+        service = HarvestSourceService(session, principal)
+        if action == "add":
+            source = service.add(
+                values["name"],
+                values["kind"],
+                values["url"],
+                organization=values["organization"] or None,
+                interval_minutes=_minutes(values["interval"]),
+            )
+            return "harvest_added", source.organization.name
+        if action == "run":
+            return "harvest_started", service.check_run(source_name).organization.name
+        raise ValidationFailed("Unknown action", {"action": ["not a form action"]})
+
+    try:
+        done, department = await in_transaction(request, work)
+    except (ValidationFailed, Conflict) as exc:
+        if action != "add" or not exc.details:
+            return refused(request, exc)
+        errors = _harvest_errors(request, exc)
+        return await form_page(
+            request, HARVEST_PAGE, load, values=values, errors=errors, status=exc.status_code
+        )
+    except ShuduError as exc:
+        return refused(request, exc)
+    response = RedirectResponse(
+        f"{HOME}/harvest?org={quote(department, safe='')}&done={done}#sources-h", status_code=303
+    )
+    if done == "harvest_started":
+        sessions = app_state(request).sessions
+        response.background = BackgroundTask(run_source, sessions, source_name)
+    return response
+
+
 def routes() -> list[Route]:
     return [
         Route(HOME, console_home, methods=["GET"]),
+        Route(f"{HOME}/harvest", harvest, methods=["GET", "POST"]),
         Route(f"{HOME}/new", new_dataset, methods=["GET", "POST"]),
         Route(f"{HOME}/datasets/{{name}}", dataset_page, methods=["GET"]),
         Route(f"{HOME}/datasets/{{name}}/edit", edit_dataset, methods=["GET", "POST"]),

@@ -1,7 +1,13 @@
-"""Harvest sources: adding them, running them, and which are due for a scheduled run."""
+"""Harvest sources: adding them, running them, and which are due for a scheduled run.
+
+Who manages a source (docs/architecture.md, "Organizations and consoles"): a site admin
+manages every source; a department's publishers manage the sources that publish into their
+department. The command line and the worker act as the operator, a site admin.
+"""
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,7 +20,7 @@ from catalog.harvest.dcat import DcatHarvester
 from catalog.harvest.models import SOURCE_KINDS, HarvestRun, HarvestSource
 from core.db import transaction
 from core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from core.identity.models import OrgKind
+from core.identity.models import Organization, OrgKind
 from core.identity.principal import Principal
 from core.identity.services import OrganizationService, check_slug
 
@@ -24,9 +30,39 @@ class HarvestSourceService:
         self.session = session
         self.principal = principal
 
-    def _require_admin(self) -> None:
-        if not (self.principal.is_admin and self.principal.can_write):
-            raise PermissionDenied("Only site administrators manage harvest sources")
+    @property
+    def _site_admin(self) -> bool:
+        return self.principal.is_admin and self.principal.can_write
+
+    def _manages(self, organization_id: uuid.UUID) -> bool:
+        """The one rule: site admins manage every source, publishers their departments'."""
+        if self._site_admin:
+            return True
+        return self.principal.can_write and organization_id in self.principal.publisher_org_ids
+
+    def require_manager(self, source: HarvestSource) -> None:
+        if not self._manages(source.organization_id):
+            raise PermissionDenied(
+                f"Only site administrators and the publishers of {source.organization.name!r} "
+                f"manage the harvest source {source.name!r}"
+            )
+
+    def _publishing_org(self, organization: str | None) -> Organization:
+        """The department a publisher (not a site admin) adds a source for: one of theirs,
+        named; never one made for them."""
+        if not (self.principal.can_write and self.principal.publisher_org_ids):
+            raise PermissionDenied(
+                "Only site administrators and department publishers manage harvest sources"
+            )
+        if not organization:
+            raise ValidationFailed(
+                "Name the department the harvested datasets are published by",
+                {"organization": ["required"]},
+            )
+        org = OrganizationService(self.session).find(organization)
+        if org is None or org.id not in self.principal.publisher_org_ids:
+            raise PermissionDenied(f"You do not publish for {organization!r}")
+        return org
 
     def add(
         self,
@@ -39,7 +75,9 @@ class HarvestSourceService:
         delay_ms: int = 500,
         max_datasets: int = 1000,
     ) -> HarvestSource:
-        self._require_admin()
+        """A new source. A site admin may leave ``organization`` out (a department named after
+        the source is made); a publisher names one of their own departments."""
+        org = None if self._site_admin else self._publishing_org(organization)
         check_slug("name", name)
         if kind not in SOURCE_KINDS:
             raise ValidationFailed(f"Unknown source type {kind!r}", {"type": list(SOURCE_KINDS)})
@@ -52,12 +90,13 @@ class HarvestSourceService:
             )
         if self.session.scalar(select(HarvestSource.id).where(HarvestSource.name == name)):
             raise Conflict(f"A harvest source named {name!r} already exists", {"name": ["taken"]})
-        orgs = OrganizationService(self.session)
-        org = orgs.find(organization or name)
         if org is None:
-            if organization is not None:
-                raise NotFound(f"No organization named {organization!r}")
-            org = orgs.create(name, OrgKind.DEPARTMENT, title_en=f"Harvested from {url}"[:200])
+            orgs = OrganizationService(self.session)
+            org = orgs.find(organization or name)
+            if org is None:
+                if organization is not None:
+                    raise NotFound(f"No organization named {organization!r}")
+                org = orgs.create(name, OrgKind.DEPARTMENT, title_en=f"Harvested from {url}"[:200])
         if org.kind is not OrgKind.DEPARTMENT:
             raise ValidationFailed(
                 "Harvested datasets are published by a department",
@@ -80,14 +119,37 @@ class HarvestSourceService:
     def all(self) -> list[HarvestSource]:
         return list(self.session.scalars(select(HarvestSource).order_by(HarvestSource.name)))
 
+    def manageable(self) -> list[HarvestSource]:
+        """The sources this principal manages, by name."""
+        if self._site_admin:
+            return self.all()
+        if not self.principal.can_write or not self.principal.publisher_org_ids:
+            return []
+        return list(
+            self.session.scalars(
+                select(HarvestSource)
+                .where(HarvestSource.organization_id.in_(self.principal.publisher_org_ids))
+                .order_by(HarvestSource.name)
+            )
+        )
+
     def get(self, name: str) -> HarvestSource:
         source = self.session.scalar(select(HarvestSource).where(HarvestSource.name == name))
         if source is None:
             raise NotFound(f"No harvest source named {name!r}")
         return source
 
-    def runs(self, name: str, limit: int = 10) -> list[HarvestRun]:
+    def check_run(self, name: str) -> HarvestSource:
+        """The source ``name``, once this principal may run it now (the run itself is
+        :func:`run_source`, as the operator, in the background)."""
         source = self.get(name)
+        self.require_manager(source)
+        return source
+
+    def runs(self, name: str, limit: int = 10) -> list[HarvestRun]:
+        """The reports of the source's latest runs, newest first, for whoever manages it."""
+        source = self.get(name)
+        self.require_manager(source)
         return list(
             self.session.scalars(
                 select(HarvestRun)

@@ -1,7 +1,8 @@
 """The publisher console over the app, signed in through the real pages: the bilingual dataset
 form with its field errors, a GBK table with resident ID numbers uploaded and loaded, the
 publication refused naming the column and the row, the finding reviewed, and publication; the
-size limit, CSRF and who may use the console."""
+size limit, CSRF and who may use the console; the department's harvest sources with their run
+reports, added and run now."""
 
 from __future__ import annotations
 
@@ -19,8 +20,11 @@ from catalog.datastore.detectors import resident_id_valid
 from catalog.datastore.publication import personal_data_problems
 from catalog.datastore.worker import ingest_pending
 from catalog.filestore import FileStore
+from catalog.harvest.models import HarvestRun, HarvestSource
+from catalog.harvest.services import HarvestSourceService
 from catalog.models import Dataset, DatasetState, Resource
 from core.identity.models import OrgKind, Role
+from core.identity.principal import Principal
 from tests.factories import PASSWORD, make_dataset, make_member, make_org, make_theme, make_user
 from tests.signin import csrf_of, sign_in
 
@@ -377,3 +381,152 @@ def test_refusals_are_read_back_from_the_service(
             "what": "resident_id",
         }
     ]
+
+
+# -- harvest sources ---------------------------------------------------------------------------
+
+HARVEST = "/console/publish/harvest"
+NOWHERE = "http://127.0.0.1:9/"  # nothing listens there: a run fails, and says so
+
+
+def _add_source(
+    session: Session, name: str, organization: str, url: str = NOWHERE
+) -> HarvestSource:
+    source = HarvestSourceService(session, Principal.operator()).add(
+        name, "ckan", url, organization=organization, interval_minutes=0
+    )
+    session.commit()
+    return source
+
+
+def _harvest_form(page: str, **values: str) -> dict[str, str]:
+    base = {
+        "csrf_token": csrf_of(page),
+        "action": "add",
+        "organization": "transport-test",
+        "name": "city-ckan",
+        "kind": "ckan",
+        "url": "https://data.example.gov",
+        "interval": "1440",
+    }
+    return {**base, **values}
+
+
+def test_the_harvest_page_lists_the_departments_sources_and_adds_one(
+    console: TestClient, session: Session
+) -> None:
+    other = make_org(session, OrgKind.DEPARTMENT, name="water-test")
+    _add_source(session, "water-feed", other.name)
+    own = _add_source(session, "bus-feed", "transport-test")
+    session.add(
+        HarvestRun(
+            source_id=own.id,
+            status="failed",
+            created=12,
+            updated=3,
+            unchanged=5,
+            failed=1,
+            failures=[{"dataset": "old-stops", "reason": "no licence"}],
+            message="The source stopped answering usefully: package_search timed out after 5 s",
+        )
+    )
+    session.commit()
+
+    home = _text(console.get("/console/publish"))
+    assert 'href="/console/publish/harvest?org=transport-test"' in home
+    page = console.get(HARVEST)
+    assert page.status_code == 200
+    text = _text(page)
+    assert "bus-feed" in text
+    assert "water-feed" not in text  # another department's source
+    assert "新增 12，更新 3，撤回 0，未变 5，失败 1" in text
+    assert "来源没有正常应答，这次运行停止了。" in text
+    assert "package_search timed out after 5 s" in text  # what the source answered, kept
+    assert "old-stops" in text
+    assert "只手动运行" in text
+    assert 'tabindex="0" role="region" aria-labelledby="runs-bus-feed-cap"' in text
+    assert ">failed<" not in text  # a status is a word, never its code
+    english = _text(console.get(f"{HARVEST}?lang=en"))
+    assert "added 12, updated 3, withdrawn 0, unchanged 5, failed 1" in english
+    assert "The source did not answer properly" in english
+    console.get(f"{HARVEST}?lang=zh")
+
+    bad = console.post(HARVEST, data=_harvest_form(page.text, url="ftp://data.example.gov"))
+    assert bad.status_code == 422
+    text = _text(bad)
+    assert "请填写以 http:// 或 https:// 开头的网址" in text
+    assert '<a href="#url">' in text  # the error summary links to the field
+    assert 'id="url" name="url" type="url" value="ftp://data.example.gov"' in text
+    assert 'aria-describedby="url-hint url-error" aria-invalid="true"' in text
+    assert 'value="city-ckan"' in text  # the form comes back filled in
+    not_minutes = console.post(HARVEST, data=_harvest_form(page.text, interval="soon"))
+    assert not_minutes.status_code == 422
+    assert "间隔是分钟数，只能是整数" in _text(not_minutes)
+    taken = console.post(HARVEST, data=_harvest_form(page.text, name="water-feed"))
+    assert taken.status_code == 409
+    assert "已有同名的采集来源" in _text(taken)
+    assert session.scalar(select(func.count()).select_from(HarvestSource)) == 2
+
+    added = console.post(HARVEST, data=_harvest_form(page.text), follow_redirects=False)
+    assert added.status_code == 303, _text(added)
+    assert added.headers["location"].startswith(f"{HARVEST}?org=transport-test&done=harvest_added")
+    shown = _text(console.get(added.headers["location"]))
+    assert "采集来源已添加" in shown
+    assert "city-ckan" in shown
+    source = session.scalar(select(HarvestSource).where(HarvestSource.name == "city-ckan"))
+    assert source is not None
+    assert source.organization.name == "transport-test"
+
+    # Another department's name in the form is refused, not added there.
+    elsewhere = console.post(
+        HARVEST, data=_harvest_form(page.text, name="sneaky", organization="water-test")
+    )
+    assert elsewhere.status_code == 403
+    assert session.scalar(select(HarvestSource.id).where(HarvestSource.name == "sneaky")) is None
+
+
+def test_run_now_for_the_own_department_only(
+    client: TestClient, session: Session, publisher: dict[str, Any]
+) -> None:
+    source = _add_source(session, "bus-feed", "transport-test")
+    stranger = make_member(session, make_org(session, OrgKind.DEPARTMENT), Role.PUBLISHER)
+    session.commit()
+
+    sign_in(client, stranger.email, PASSWORD)
+    assert client.get(f"{HARVEST}?org=transport-test").status_code == 403
+    page = client.get(HARVEST)
+    assert page.status_code == 200
+    assert "bus-feed" not in _text(page)
+    run = {"csrf_token": csrf_of(page.text), "action": "run", "source": source.name}
+    refused = client.post(HARVEST, data=run, follow_redirects=False)
+    assert refused.status_code == 403
+    assert "没有权限" in refused.text
+    assert session.scalar(select(func.count()).select_from(HarvestRun)) == 0
+
+    client.cookies.clear()
+    sign_in(client, publisher["user"].email, PASSWORD)
+    page = client.get(HARVEST)
+    ran = client.post(
+        HARVEST, data={**run, "csrf_token": csrf_of(page.text)}, follow_redirects=False
+    )
+    assert ran.status_code == 303
+    assert "done=harvest_started" in ran.headers["location"]
+    session.expire_all()
+    runs = list(session.scalars(select(HarvestRun)))
+    assert len(runs) == 1  # the run happened (in the background), and its report is kept
+    assert runs[0].status == "failed"
+    shown = _text(client.get(ran.headers["location"]))
+    assert "采集已开始" in shown
+    assert "来源没有正常应答，这次运行停止了。" in shown
+    assert "还没有运行" not in shown
+
+
+def test_harvest_posts_without_csrf_are_refused(console: TestClient, session: Session) -> None:
+    source = _add_source(session, "bus-feed", "transport-test")
+    form = _harvest_form(console.get(HARVEST).text, name="no-token")
+    del form["csrf_token"]
+    assert console.post(HARVEST, data=form).status_code == 403
+    assert session.scalar(select(HarvestSource.id).where(HarvestSource.name == "no-token")) is None
+    run = {"action": "run", "source": source.name}
+    assert console.post(HARVEST, data=run, follow_redirects=False).status_code == 403
+    assert session.scalar(select(func.count()).select_from(HarvestRun)) == 0
