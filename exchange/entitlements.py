@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from core import ledger
 from core.clock import utcnow
-from core.errors import NotFound, PermissionDenied, ValidationFailed
+from core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from core.identity.oauth_models import OAuthClient
 from core.identity.principal import Principal
 from exchange import roles, terms
@@ -140,13 +140,75 @@ class EntitlementService:
         base = max(now, entitlement.expires_at)
         entitlement.expires_at = base + timedelta(days=days)
         entitlement.updated_at = now
+        answered = entitlement.renewal_requested_at is not None
+        self._clear_request(entitlement)
         self.session.flush()
         self._record(
             entitlement,
             "renewed",
-            {"from": before.value, "expires_at": ledger.format_time(entitlement.expires_at)},
+            {
+                "from": before.value,
+                "days": days,
+                "expires_at": ledger.format_time(entitlement.expires_at),
+                "requested": answered,
+            },
         )
         return entitlement
+
+    @staticmethod
+    def _clear_request(entitlement: Entitlement) -> None:
+        entitlement.renewal_days = None
+        entitlement.renewal_note = ""
+        entitlement.renewal_requested_at = None
+
+    def request_renewal(self, entitlement_id: uuid.UUID, days: int, note: str) -> Entitlement:
+        """The licensed enterprise asks its provider to renew (one request open at a time)."""
+        roles.require_writer(self.principal)
+        entitlement = self.get(entitlement_id)
+        if entitlement.organization_id not in roles.enterprise_org_ids(self.principal):
+            raise PermissionDenied("Only the licensed enterprise asks to renew its licence")
+        # The same table decides whether a renewal could be granted: ask only for what can be.
+        next_entitlement_state(entitlement.state, EntitlementAction.RENEW)
+        if entitlement.renewal_requested_at is not None:
+            raise Conflict(
+                "A renewal request is already waiting for the provider",
+                {"renewal": ["already requested"]},
+            )
+        if not 1 <= days <= 3650:
+            raise ValidationFailed("Renew by 1 to 3650 days", {"days": ["1 to 3650"]})
+        now = utcnow()
+        entitlement.renewal_days = days
+        entitlement.renewal_note = note.strip()
+        entitlement.renewal_requested_at = now
+        entitlement.updated_at = now
+        self.session.flush()
+        self._record(entitlement, "renewal_requested", {"days": days, "note": note.strip()})
+        return entitlement
+
+    def decline_renewal(self, entitlement_id: uuid.UUID, reason: str) -> Entitlement:
+        """The provider declines the open renewal request, with a reason the enterprise reads."""
+        roles.require_writer(self.principal)
+        entitlement = self.get(entitlement_id)
+        self._require_overseer(entitlement, EntitlementAction.RENEW)
+        if entitlement.renewal_requested_at is None:
+            raise Conflict("There is no renewal request to decline", {"renewal": ["none open"]})
+        if not reason.strip():
+            raise ValidationFailed("Give a reason", {"reason": ["required"]})
+        days = entitlement.renewal_days
+        self._clear_request(entitlement)
+        entitlement.reason = reason.strip()
+        entitlement.updated_at = utcnow()
+        self.session.flush()
+        self._record(entitlement, "renewal_declined", {"days": days, "reason": reason.strip()})
+        return entitlement
+
+    def renewal_requests(self) -> list[Entitlement]:
+        """Open renewal requests on the licences this principal provides (oldest first)."""
+        query = select(Entitlement).where(
+            Entitlement.renewal_requested_at.is_not(None),
+            Entitlement.provider_org_id.in_(self.principal.publisher_org_ids),
+        )
+        return list(self.session.scalars(query.order_by(Entitlement.renewal_requested_at)))
 
     def set_clients(self, entitlement_id: uuid.UUID, client_ids: list[str]) -> Entitlement:
         """The enterprise changes which of its OAuth clients call under the entitlement."""

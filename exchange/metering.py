@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -21,6 +23,16 @@ from core.identity.principal import Principal
 from exchange import roles, terms
 from exchange.entitlements import EntitlementService
 from exchange.models import Entitlement, Statement, UsageCounter
+
+
+@dataclass(frozen=True, slots=True)
+class QuotaUse:
+    calls: list[tuple[str, int]]  # (day, calls), oldest first
+    calls_today: int
+    rows_this_month: int
+    calls_per_day: int | None  # None: the policy sets no such quota
+    rows_per_month: int | None
+
 
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
@@ -51,6 +63,42 @@ class MeteringService:
             {"day": r.period, "calls": int(r.calls), "rows": int(r.rows), "denials": int(r.denials)}
             for r in rows
         ]
+
+    def quota_use(self, entitlement_id: uuid.UUID, now: datetime, days: int = 30) -> QuotaUse:
+        """A licence's use against its quotas: calls on each of the last ``days`` days (UTC, as
+        enforcement counts them; a day without a call is 0), today's calls and this month's
+        rows (the month's own counter, the one enforcement takes rows from), and the limits
+        the licence's policy sets for reads."""
+        entitlement = EntitlementService(self.session, self.principal).get(entitlement_id)
+        first = (now - timedelta(days=days - 1)).strftime("%Y-%m-%d")
+        month = now.strftime("%Y-%m")
+        counted = {
+            str(period): int(calls)
+            for period, calls in self.session.execute(
+                select(UsageCounter.period, UsageCounter.calls).where(
+                    UsageCounter.entitlement_id == entitlement_id,
+                    func.length(UsageCounter.period) == 10,
+                    UsageCounter.period >= first,
+                )
+            )
+        }
+        rows = self.session.scalar(
+            select(UsageCounter.rows).where(
+                UsageCounter.entitlement_id == entitlement_id, UsageCounter.period == month
+            )
+        )
+        series = []
+        for back in range(days - 1, -1, -1):
+            day = (now - timedelta(days=back)).strftime("%Y-%m-%d")
+            series.append((day, int(counted.get(day, 0))))
+        limits = terms.quota_limits(entitlement.policy)
+        return QuotaUse(
+            calls=series,
+            calls_today=series[-1][1],
+            rows_this_month=int(rows or 0),
+            calls_per_day=limits.get("calls_per_day"),
+            rows_per_month=limits.get("rows_per_month"),
+        )
 
     def _month_usage(self, entitlement_id: uuid.UUID, month: str) -> tuple[int, int]:
         row = self.session.execute(

@@ -125,6 +125,8 @@ class Application(Base):
     compliance_required: Mapped[bool] = mapped_column(default=False)
     reason_codes: Mapped[list[Any]] = mapped_column(default=list)
     reason_text: Mapped[str] = mapped_column(Text, default="")
+    # Clauses a review added when it approved; they become part of the agreement's text.
+    conditions: Mapped[list[Any]] = mapped_column(default=list)
     # When the current stage should be decided by (shown to everyone involved).
     deadline: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -146,6 +148,8 @@ class Agreement(Base):
     price_plan: Mapped[dict[str, Any]] = mapped_column()
     # SHA-256 (hex) over the exact text and the canonical policy: what both parties accept.
     hash: Mapped[str] = mapped_column(String(64))
+    # The agreement template (and version) the text was rendered from.
+    template: Mapped[str] = mapped_column(String(80))
     provider_accepted_by: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), default=None
     )
@@ -191,6 +195,10 @@ class Entitlement(Base):
     # Usage reports are due every this many days while the entitlement lasts.
     report_every_days: Mapped[int] = mapped_column(default=30)
     last_report_at: Mapped[datetime | None] = mapped_column(default=None)
+    # The enterprise's pending request to renew (the provider renews or declines it).
+    renewal_days: Mapped[int | None] = mapped_column(default=None)
+    renewal_note: Mapped[str] = mapped_column(Text, default="")
+    renewal_requested_at: Mapped[datetime | None] = mapped_column(default=None)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     clients: Mapped[list[EntitlementClient]] = relationship(

@@ -52,7 +52,8 @@ class ApplicationCreate(BaseModel):
 
 
 class Decision(BaseModel):
-    """A review step; rejections need reason codes (REJECTION_REASONS) and text."""
+    """A review step; rejections need reason codes (REJECTION_REASONS) and text. An approval
+    may set conditions, clauses that the agreement then carries."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -60,6 +61,10 @@ class Decision(BaseModel):
         list[Annotated[str, StringConstraints(max_length=50)]], Field(max_length=10)
     ] = Field(default_factory=list)
     reason_text: Text = ""
+    conditions: Annotated[
+        list[Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]],
+        Field(max_length=10),
+    ] = Field(default_factory=list)
 
 
 class Acceptance(BaseModel):
@@ -78,6 +83,15 @@ class Renewal(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     days: Annotated[int, Field(ge=1, le=3650)]
+
+
+class RenewalRequest(BaseModel):
+    """The enterprise asks its provider to renew a licence by ``days``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    days: Annotated[int, Field(ge=1, le=3650)]
+    note: Text = ""
 
 
 class ClientsUpdate(BaseModel):

@@ -350,6 +350,14 @@ class ApplicationService:
             data |= {"reason_codes": decision.reason_codes, "reason_text": decision.reason_text}
         elif decision.reason_text:
             data["note"] = decision.reason_text
+        conditions = [c for c in decision.conditions if c]
+        if conditions:
+            if action not in (Action.PROVIDER_APPROVE, Action.COMPLIANCE_APPROVE):
+                raise ValidationFailed(
+                    "Only an approval sets conditions", {"conditions": ["approve to set them"]}
+                )
+            application.conditions = [*application.conditions, *conditions]
+            data["conditions"] = conditions
         if action is Action.SUBMIT and not application.client_ids:
             raise ValidationFailed(
                 "Designate at least one OAuth client of your organization before submitting",
@@ -386,16 +394,19 @@ class ApplicationService:
         dataset = offer.product.dataset
         enterprise = self.session.get(Organization, application.organization_id)
         assert enterprise is not None
+        template = terms.current_template()
         text, digest = terms.render(
             offer=offer,
             dataset=dataset,
             provider=dataset.organization,
             enterprise=enterprise,
             application=application,
+            template=template,
             start=utcnow(),
         )
         agreement = Agreement(
             application_id=application.id,
+            template=template,
             text=text,
             policy=offer.policy,
             price_plan=offer.price_plan,
@@ -433,6 +444,7 @@ class ApplicationService:
             provider=dataset.organization,
             enterprise=enterprise,
             application=application,
+            template=agreement.template,
             language=other,
             start=agreement.created_at,
         )

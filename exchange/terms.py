@@ -38,6 +38,11 @@ def is_purpose(code: str) -> bool:
     return licensing.is_purpose(code)
 
 
+def current_template() -> str:
+    """The template new agreements are rendered from."""
+    return licensing.AUTHORIZED_OPERATION
+
+
 def render(
     *,
     offer: Offer,
@@ -45,13 +50,14 @@ def render(
     provider: Organization,
     enterprise: Organization,
     application: Application,
+    template: str,
     language: str = "zh",
     start: datetime,
 ) -> tuple[str, str]:
     """The agreement's exact text and its hash (over the text and the policy)."""
     policy = licensing.parse_policy(offer.policy)
     text = licensing.render_agreement(
-        licensing.AUTHORIZED_OPERATION,
+        template,
         language,
         parties=licensing.Parties(
             provider=licensing.Party(provider.title_zh or provider.name, str(provider.id)),
@@ -66,6 +72,7 @@ def render(
         purpose=application.purpose_code,
         scenario=application.usage_scenario,
         number=str(application.id),
+        conditions=list(application.conditions),
     )
     return text, licensing.agreement_hash(text, policy)
 
@@ -138,6 +145,12 @@ def evaluate(
         calls_per_day=calls.limit if calls else None,
         rows_per_month=rows.limit if rows else None,
     )
+
+
+def quota_limits(policy: Mapping[str, Any]) -> dict[str, int]:
+    """The read quotas a stored policy sets: ``calls_per_day`` and ``rows_per_month``."""
+    parsed = _parsed(licensing.canonical_json(policy))
+    return {} if parsed is None else licensing.read_quotas(parsed)
 
 
 def report_interval_days(policy: Mapping[str, Any], start: datetime) -> int | None:

@@ -55,6 +55,7 @@ from licensing.evaluate import (
     Usage,
     evaluate,
     named_fields,
+    read_quotas,
     to_access_decision,
 )
 from licensing.policy import Constraint, Policy, Rule, canonical_json, parse_policy
@@ -122,6 +123,7 @@ __all__ = [
     "parse_price_plan",
     "price",
     "purpose_label",
+    "read_quotas",
     "render_agreement",
     "to_access_decision",
 ]

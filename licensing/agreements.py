@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from string import Template
@@ -109,14 +109,22 @@ def render_agreement(
     purpose: str,
     scenario: str = "",
     number: str = "",
+    conditions: Sequence[str] = (),
 ) -> str:
-    """The agreement's full text in ``language`` (``zh`` or ``en``)."""
+    """The agreement's full text in ``language`` (``zh`` or ``en``).
+
+    ``conditions``: what a review added when it approved, one clause each (templates from 1.1
+    have a place for them; an older template refuses them rather than drop them)."""
     template = agreement_template(template_id)
     problems: list[tuple[str, str]] = []
     if language not in template.languages:
         problems.append(("language", f"one of {', '.join(template.languages)}"))
     if term.end < term.start:
         problems.append(("term.end", "the term ends before it starts"))
+    text = TEXTS.get((template.id, language), "")
+    kept = [line for line in (_one_line(c) for c in conditions) if line]
+    if kept and "$conditions" not in text:
+        problems.append(("conditions", f"template {template.id} has no place for conditions"))
     if not 1 <= term.deletion_days <= 365:
         problems.append(("term.deletion_days", "from 1 to 365 days"))
     for path, value in (
@@ -155,8 +163,9 @@ def render_agreement(
         "start": _date(term.start, language),
         "end": _date(term.end, language),
         "deletion_days": str(term.deletion_days),
+        "conditions": _bullets(kept, language),
     }
-    return Template(TEXTS[(template.id, language)]).substitute(values)
+    return Template(text).substitute(values)
 
 
 def agreement_hash(text: str, policy: Policy | Mapping[str, Any]) -> str:

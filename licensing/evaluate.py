@@ -608,3 +608,19 @@ __all__ = [
     "named_fields",
     "to_access_decision",
 ]
+
+
+def read_quotas(policy: Policy) -> dict[str, int]:
+    """The quotas the one permission covering ``read`` sets (the tightest of each), keyed like
+    :class:`Quota`: what a licence page draws its use against. No quota: not in the result."""
+    covering = [r for r in policy.permission if r.covers("read")]
+    limits: dict[str, int] = {}
+    if len(covering) != 1:
+        return limits
+    for c in covering[0].constraints:
+        if c.left_operand not in (Operand.CALLS_PER_DAY, Operand.ROWS_PER_MONTH):
+            continue
+        key = CALLS_PER_DAY if c.left_operand == Operand.CALLS_PER_DAY else ROWS_PER_MONTH
+        if isinstance(c.value, int) and (key not in limits or c.value < limits[key]):
+            limits[key] = c.value
+    return limits

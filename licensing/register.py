@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from catalog.licenses import OPEN_LICENSES, OpenLicense
 from licensing.errors import AgreementInvalid
 
-AUTHORIZED_OPERATION = "shudu-authorized-operation-1.0"
+# New agreements use the latest version; older ones stay renderable (their reading aid).
+AUTHORIZED_OPERATION = "shudu-authorized-operation-1.1"
 LANGUAGES = ("zh", "en")
 
 
@@ -19,6 +20,9 @@ class AgreementTemplate:
     title_zh: str
     title_en: str
     languages: tuple[str, ...] = LANGUAGES
+    # A superseded version still renders (agreements made from it keep their reading aid) but
+    # is no longer offered, so the register leaves it out.
+    superseded: bool = False
 
     def title(self, language: str) -> str:
         return self.title_zh if language == "zh" else self.title_en
@@ -28,8 +32,15 @@ TEMPLATES: dict[str, AgreementTemplate] = {
     t.id: t
     for t in (
         AgreementTemplate(
-            AUTHORIZED_OPERATION,
+            "shudu-authorized-operation-1.0",
             "1.0",
+            "公共数据授权运营协议",
+            "Public Data Authorized Operation Agreement",
+            superseded=True,
+        ),
+        AgreementTemplate(
+            AUTHORIZED_OPERATION,
+            "1.1",
             "公共数据授权运营协议",
             "Public Data Authorized Operation Agreement",
         ),
@@ -74,5 +85,6 @@ def license_register() -> list[LicenseEntry]:
     entries += [
         LicenseEntry(t.id, "agreement", t.title_zh, t.title_en)
         for t in sorted(TEMPLATES.values(), key=lambda t: t.id)
+        if not t.superseded
     ]
     return entries

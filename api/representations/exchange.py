@@ -42,6 +42,7 @@ def agreement_json(agreement: Agreement) -> dict[str, Any]:
     return {
         "id": str(agreement.id),
         "language": agreement.language,
+        "template": agreement.template,
         "text": agreement.text,
         "policy": agreement.policy,
         "price_plan": agreement.price_plan,
@@ -71,6 +72,7 @@ def application_json(application: Application, agreement: Agreement | None) -> d
         "client_ids": list(application.client_ids),
         "reason_codes": list(application.reason_codes),
         "reason_text": application.reason_text,
+        "conditions": list(application.conditions),
         "deadline": application.deadline,
         "created_at": application.created_at,
         "updated_at": application.updated_at,
@@ -93,6 +95,13 @@ def entitlement_json(entitlement: Entitlement) -> dict[str, Any]:
         "starts_at": entitlement.starts_at,
         "expires_at": entitlement.expires_at,
         "report_due": report_due(entitlement),
+        "renewal_request": None
+        if entitlement.renewal_requested_at is None
+        else {
+            "days": entitlement.renewal_days,
+            "note": entitlement.renewal_note,
+            "requested_at": entitlement.renewal_requested_at,
+        },
     }
 
 

@@ -36,6 +36,7 @@ from exchange.schemas import (
     OfferCreate,
     ProductCreate,
     Renewal,
+    RenewalRequest,
     StatementIssue,
     UsageReportCreate,
 )
@@ -116,6 +117,7 @@ EXCHANGE_SCHEMAS: dict[str, dict[str, Any]] = {
             },
             "deadline": {"type": ["string", "null"], "format": "date-time"},
             "reason_codes": {"type": "array", "items": {"enum": list(REJECTION_REASONS)}},
+            "conditions": {"type": "array", "items": _STR},
             "agreement": {"type": ["object", "null"]},
         },
     },
@@ -136,6 +138,7 @@ EXCHANGE_SCHEMAS: dict[str, dict[str, Any]] = {
             "state": {"enum": ["active", "suspended", "revoked", "expired"]},
             "clients": {"type": "array", "items": _STR},
             "expires_at": {"type": "string", "format": "date-time"},
+            "renewal_request": {"type": ["object", "null"]},
         },
     },
     "EntitlementList": {
@@ -577,6 +580,52 @@ async def entitlements_renew(request: Request) -> Response:
     def work(session: Session, principal: Principal) -> dict[str, Any]:
         service = EntitlementService(session, principal)
         return entitlement_json(service.renew(entitlement_id, data.days))
+
+    return JSONResponse(await in_transaction(request, work))
+
+
+@exchange_api.op(
+    "POST",
+    "/exchange/entitlements/{id}/renewal-request",
+    summary="Ask the provider to renew a licence by a number of days (the licensed enterprise)",
+    tag="exchange",
+    access="write",
+    params=(ID,),
+    body=RenewalRequest,
+    response="Entitlement",
+    errors=(401, 403, 404, 409, 415, 422),
+    scope="exchange:apply",
+)
+async def entitlements_renewal_request(request: Request) -> Response:
+    entitlement_id = _id(request, "entitlement")
+    data = await read_model(request, RenewalRequest)
+
+    def work(session: Session, principal: Principal) -> dict[str, Any]:
+        service = EntitlementService(session, principal)
+        return entitlement_json(service.request_renewal(entitlement_id, data.days, data.note))
+
+    return JSONResponse(await in_transaction(request, work))
+
+
+@exchange_api.op(
+    "POST",
+    "/exchange/entitlements/{id}/renewal-decline",
+    summary="Decline the open renewal request, with a reason (the provider)",
+    tag="exchange",
+    access="write",
+    params=(ID,),
+    body=EntitlementChange,
+    response="Entitlement",
+    errors=(401, 403, 404, 409, 415, 422),
+    scope="exchange:manage",
+)
+async def entitlements_renewal_decline(request: Request) -> Response:
+    entitlement_id = _id(request, "entitlement")
+    data = await read_model(request, EntitlementChange)
+
+    def work(session: Session, principal: Principal) -> dict[str, Any]:
+        service = EntitlementService(session, principal)
+        return entitlement_json(service.decline_renewal(entitlement_id, data.reason))
 
     return JSONResponse(await in_transaction(request, work))
 

@@ -84,6 +84,8 @@ TYPE_WORDS: dict[str, str] = {
     "exchange.entitlement.resume": N_("授权已恢复"),
     "exchange.entitlement.revoke": N_("授权已撤销"),
     "exchange.entitlement.renewed": N_("授权已续期"),
+    "exchange.entitlement.renewal_requested": N_("已申请续期授权"),
+    "exchange.entitlement.renewal_declined": N_("续期申请被拒绝"),
     "exchange.entitlement.clients": N_("授权的调用应用已更改"),
     "exchange.entitlement.expired": N_("授权已到期"),
     "exchange.certificate.submitted": N_("数据删除证明已提交"),

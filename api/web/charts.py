@@ -132,6 +132,69 @@ def bar_chart(points: list[tuple[str, float | int | None]]) -> dict[str, Any]:
     }
 
 
+QUOTA_HEIGHT = 200
+
+
+def quota_chart(points: list[tuple[str, int]], limit: int | None) -> dict[str, Any]:
+    """Calls per day as columns under the daily limit's line (when there is one), so a day
+    near or at its quota shows at a glance. Each column's value is a count, never summed."""
+    values = [max(v, 0) for _, v in points]
+    top = _nice_top(max([*values, limit or 0, 1]))
+    plot_w = WIDTH - MARGIN_LEFT - MARGIN_RIGHT
+    plot_h = QUOTA_HEIGHT - MARGIN_TOP - MARGIN_BOTTOM
+    slot = plot_w / max(len(points), 1)
+    base = MARGIN_TOP + plot_h
+
+    def y_of(value: float) -> float:
+        return round(MARGIN_TOP + plot_h * (top - value) / top, 1)
+
+    label_every = max(1, math.ceil(len(points) / 6))
+    columns = []
+    for i, (day, value) in enumerate(points):
+        y = y_of(value)
+        columns.append(
+            {
+                "x": round(MARGIN_LEFT + i * slot + slot * 0.15, 1),
+                "y": y,
+                "width": round(slot * 0.7, 1),
+                "height": round(base - y, 1),
+                "label": day,
+                "short": day[5:],
+                "value": value,
+                "label_x": round(MARGIN_LEFT + i * slot + slot / 2, 1),
+                "show_label": i % label_every == 0 or i == len(points) - 1,
+                "at_limit": limit is not None and value >= limit,
+            }
+        )
+    return {
+        "width": WIDTH,
+        "height": QUOTA_HEIGHT,
+        "left": MARGIN_LEFT,
+        "right": WIDTH - MARGIN_RIGHT,
+        "base": base,
+        "label_y": QUOTA_HEIGHT - MARGIN_BOTTOM + 18,
+        "ticks": [{"value": top * k / 4, "y": y_of(top * k / 4)} for k in range(5)],
+        "limit": limit,
+        "limit_y": None if limit is None else y_of(limit),
+        "columns": columns,
+        "busiest": max(points, key=lambda p: p[1]) if points else None,
+        "total": sum(values),
+    }
+
+
+def meter(used: int, limit: int | None) -> dict[str, Any] | None:
+    """How much of a quota is used, as a share for a bar and a percentage for the words."""
+    if limit is None:
+        return None
+    share = 1.0 if limit <= 0 else min(used / limit, 1.0)
+    return {
+        "used": used,
+        "limit": limit,
+        "percent": round(share * 100),
+        "left": max(limit - used, 0),
+    }
+
+
 def chart_geometry(chart: dict[str, Any]) -> dict[str, Any]:
     return line_chart(chart["points"]) if chart["kind"] == "date" else bar_chart(chart["points"])
 

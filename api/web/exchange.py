@@ -20,7 +20,9 @@ from api.i18n import N_, translate
 from api.representations.exchange import application_json, entitlement_json, product_json
 from api.state import app_state, in_transaction
 from api.web.audit_console import TYPE_WORDS
+from api.web.charts import meter, quota_chart
 from catalog.models import Dataset
+from core.clock import utcnow
 from core.errors import Conflict, NotAuthenticated, PermissionDenied, ShuduError, ValidationFailed
 from core.identity.oauth_models import OAuthClient
 from core.identity.principal import Principal
@@ -36,6 +38,7 @@ from exchange.schemas import (
     Decision,
     DeletionCertificateCreate,
     EntitlementChange,
+    RenewalRequest,
     UsageReportCreate,
 )
 from exchange.services import REJECTION_REASONS, ApplicationService, ProductService, parse_id
@@ -72,9 +75,16 @@ def _dashboard(session: Session, principal: Principal, lang: str) -> dict[str, A
     due = {str(r.entitlement_id): r for r in obligations.reminders()}
     rows = entitlements.visible()
     visible = [entitlement_json(e) for e in rows]
+    now = utcnow()
     for item in visible:
         item["usage"] = metering.daily(uuid.UUID(item["id"]))[:7]
         item["due"] = due.get(item["id"])
+        use = metering.quota_use(uuid.UUID(item["id"]), now)
+        item["quota"] = {
+            "chart": quota_chart(use.calls, use.calls_per_day),
+            "calls_meter": meter(use.calls_today, use.calls_per_day),
+            "rows_meter": meter(use.rows_this_month, use.rows_per_month),
+        }
     org_clients = [
         (c.client_id, c.name)
         for c in session.scalars(
@@ -108,6 +118,9 @@ def _dashboard(session: Session, principal: Principal, lang: str) -> dict[str, A
             application_json(a, applications.agreement_of(a)) for a in compliance_queue
         ],
         "entitlements": visible,
+        "renewal_requests": {str(e.id) for e in entitlements.renewal_requests()}
+        if is_provider
+        else set(),
         "org_clients": org_clients,
         "statements": metering.visible(),
         "reasons": REJECTION_REASONS,
@@ -143,8 +156,15 @@ def _act(session: Session, principal: Principal, form: dict[str, str]) -> str:
         if step is Action.ACTIVATE:
             raise ValidationFailed("Unknown step", {"step": ["not a form action"]})
         codes = [c for c in form.get("reason_codes", "").split(",") if c]
+        # Conditions: one per line of the approval form's text box.
+        conditions = [line.strip() for line in form.get("conditions", "").splitlines()]
         decision = parse_model(
-            Decision, {"reason_codes": codes, "reason_text": form.get("reason_text", "")}
+            Decision,
+            {
+                "reason_codes": codes,
+                "reason_text": form.get("reason_text", ""),
+                "conditions": [c for c in conditions if c],
+            },
         )
         application_id = parse_id(form.get("application_id", ""), "application")
         ApplicationService(session, principal).act(application_id, step, decision)
@@ -159,6 +179,27 @@ def _act(session: Session, principal: Principal, form: dict[str, str]) -> str:
         entitlement_id = parse_id(form.get("entitlement_id", ""), "entitlement")
         EntitlementService(session, principal).change(entitlement_id, change, data.reason)
         return "changed"
+    if action == "renewal_request":
+        entitlement_id = parse_id(form.get("entitlement_id", ""), "entitlement")
+        asked = parse_model(
+            RenewalRequest, {"days": form.get("days", ""), "note": form.get("note", "")}
+        )
+        EntitlementService(session, principal).request_renewal(
+            entitlement_id, asked.days, asked.note
+        )
+        return "renewal_requested"
+    if action == "renewal_answer":
+        entitlement_id = parse_id(form.get("entitlement_id", ""), "entitlement")
+        service = EntitlementService(session, principal)
+        if form.get("answer") == "renew":
+            entitlement = service.get(entitlement_id)
+            if entitlement.renewal_days is None:
+                raise Conflict("There is no renewal request", {"renewal": ["none open"]})
+            service.renew(entitlement_id, entitlement.renewal_days)
+            return "renewed"
+        data = parse_model(EntitlementChange, {"reason": form.get("reason", "")})
+        service.decline_renewal(entitlement_id, data.reason)
+        return "renewal_declined"
     if action == "report":
         entitlement_id = parse_id(form.get("entitlement_id", ""), "entitlement")
         report = parse_model(
@@ -229,7 +270,8 @@ async def dashboard(request: Request) -> Response:
     except (ValidationFailed, Conflict, PermissionDenied) as exc:
         # Nothing was done: the dashboard again, saying why in the page's language.
         failed = await in_transaction(request, lambda s, p: _dashboard(s, p, lang))
-        failed["failed"] = ACTION_FAILED[type(exc)]
+        # By kind, so that a subclass (an illegal transition is a conflict) finds its words.
+        failed["failed"] = next(w for k, w in ACTION_FAILED.items() if isinstance(exc, k))
         return render(request, "exchange.html", failed, exc.status_code)
     except ShuduError as exc:
         return error_page(request, exc.status_code, exc.message)

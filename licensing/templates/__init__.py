@@ -9,6 +9,8 @@ from __future__ import annotations
 from licensing.templates import authorized_operation_en, authorized_operation_zh
 
 TEXTS: dict[tuple[str, str], str] = {
-    ("shudu-authorized-operation-1.0", "zh"): authorized_operation_zh.TEXT,
-    ("shudu-authorized-operation-1.0", "en"): authorized_operation_en.TEXT,
+    ("shudu-authorized-operation-1.0", "zh"): authorized_operation_zh.TEXT_1_0,
+    ("shudu-authorized-operation-1.0", "en"): authorized_operation_en.TEXT_1_0,
+    ("shudu-authorized-operation-1.1", "zh"): authorized_operation_zh.TEXT_1_1,
+    ("shudu-authorized-operation-1.1", "en"): authorized_operation_en.TEXT_1_1,
 }

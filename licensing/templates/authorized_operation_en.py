@@ -1,6 +1,6 @@
 """Public Data Authorized Operation Agreement (English text); ``licensing.agreements`` fills it."""
 
-TEXT = """\
+TEXT_1_0 = """\
 PUBLIC DATA AUTHORIZED OPERATION AGREEMENT
 
 Agreement number: $number
@@ -108,3 +108,13 @@ court where Party C is domiciled.
 acceptance (who, when, and the hash of this Agreement) has the same effect as a signature.
 12.3 The Chinese text of this Agreement prevails over any translation.
 """
+
+# Version 1.1 adds 5.4, the conditions a review set when it approved (see "Review conditions").
+_ANCHOR_EN = "its application.\n\nArticle 6."
+assert _ANCHOR_EN in TEXT_1_0
+TEXT_1_1 = TEXT_1_0.replace(
+    _ANCHOR_EN,
+    "its application.\n5.4 Party B shall also keep the following conditions, set when the"
+    " application was\napproved; breaking them is dealt with under Article 8:\n$conditions"
+    "\n\nArticle 6.",
+)

@@ -1,6 +1,6 @@
 """公共数据授权运营协议（中文文本）。占位符由 ``licensing.agreements`` 填充。"""
 
-TEXT = """\
+TEXT_1_0 = """\
 公共数据授权运营协议
 
 协议编号：$number
@@ -71,3 +71,12 @@ $duties
 12.2 各方通过丙方平台以电子方式确认接受本协议，确认记录（确认人、时间及本协议哈希值）与本协议具有同等效力。
 12.3 本协议以中文文本为准，其他语言文本仅供参考。
 """
+
+# Version 1.1 adds 5.4, the conditions a review set when it approved (see "Review conditions").
+_ANCHOR_ZH = "5.3 乙方承担其在申请中所承诺安全措施的真实性与有效性。\n"
+assert _ANCHOR_ZH in TEXT_1_0
+TEXT_1_1 = TEXT_1_0.replace(
+    _ANCHOR_ZH,
+    _ANCHOR_ZH
+    + "5.4 审核同意时附加的条件如下，乙方应一并遵守，违反的按本协议第八条处理：\n$conditions\n",
+)

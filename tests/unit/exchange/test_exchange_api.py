@@ -105,6 +105,26 @@ def test_the_road_through_the_api(client: TestClient, session: Session, world: W
     assert len(entitlements) == 1
     ent_id = entitlements[0]["id"]
     assert entitlements[0]["clients"] == [world.client_id]
+    # The enterprise asks to renew; the provider declines with a reason the enterprise reads.
+    asked = client.post(
+        f"/api/v1/exchange/entitlements/{ent_id}/renewal-request",
+        json={"days": 90, "note": "One more quarter"},
+        headers=member,
+    )
+    assert asked.status_code == 200, asked.text
+    assert asked.json()["renewal_request"]["days"] == 90
+    no_days = client.post(
+        f"/api/v1/exchange/entitlements/{ent_id}/renewal-request", json={"days": 0}, headers=member
+    )
+    assert no_days.status_code == 422
+    declined = client.post(
+        f"/api/v1/exchange/entitlements/{ent_id}/renewal-decline",
+        json={"reason": "After the audit"},
+        headers=_auth(session, world.publisher),
+    )
+    assert declined.status_code == 200, declined.text
+    assert declined.json()["renewal_request"] is None
+    assert declined.json()["reason"] == "After the audit"
     refused = client.post(
         f"/api/v1/exchange/entitlements/{ent_id}/suspend", json={"reason": "x"}, headers=member
     )

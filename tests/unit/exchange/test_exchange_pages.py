@@ -4,14 +4,20 @@ and accepts, a reviewer suspends; every form needs its CSRF token; search shows 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
 from catalog.filestore import FileStore
+from core.clock import utcnow
 from core.identity.models import User
+from exchange.models import Entitlement, UsageCounter
+from exchange.schemas import Decision
+from exchange.services import ApplicationService
+from exchange.states import Action
 from tests.factories import PASSWORD
-from tests.factories.exchange import World, list_product, make_world
+from tests.factories.exchange import World, activate, apply, list_product, make_world
 from tests.signin import sign_in
 
 
@@ -249,3 +255,119 @@ def test_the_public_catalog_lists_products_and_their_offers(
     assert 'href="/exchange/catalog" aria-current="page"' in page.text
     english = client.get("/exchange/catalog?lang=en").text
     assert "at most" in english
+
+
+def test_a_reviewer_approves_with_conditions_and_the_agreement_shows_them(
+    client: TestClient, session: Session, files: FileStore
+) -> None:
+    world = make_world(session, files, grade="important")
+    _product, offer = list_product(session, world)
+    application = apply(session, world, offer)
+    member = ApplicationService(session, world.as_(world.member))
+    provider = ApplicationService(session, world.as_(world.publisher))
+    member.act(application.id, Action.SUBMIT, Decision())
+    provider.act(application.id, Action.START_REVIEW, Decision())
+    provider.act(application.id, Action.PROVIDER_APPROVE, Decision())
+    session.commit()
+    csrf = _login(client, world.reviewer)
+    queue = client.get("/exchange").text
+    assert f'id="cond-compliance_approve-{application.id}"' in queue
+    approved = client.post(
+        "/exchange",
+        data={"csrf_token": csrf, "action": "step", "step": "compliance_approve",
+              "application_id": str(application.id),
+              "conditions": "数据仅存储于境内机房\r\n\r\n成果只以汇总形式发布\r\n"},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert approved.status_code == 303, approved.text
+    recorded = client.get("/exchange").text.split("交易账本记下了", 1)[1]
+    assert "合规审核已通过" in recorded.split("</ul>", 1)[0]
+    # Conditions on a step that is not an approval are refused and change nothing.
+    refused = client.post(
+        "/exchange",
+        data={"csrf_token": csrf, "action": "step", "step": "compliance_approve",
+              "application_id": str(application.id), "conditions": "again"},
+    )  # fmt: skip
+    assert refused.status_code == 409  # already approved: the state moved on
+    csrf = _login(client, world.publisher)
+    issued = client.post(
+        "/exchange",
+        data={"csrf_token": csrf, "action": "step", "step": "issue_agreement",
+              "application_id": str(application.id)},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert issued.status_code == 303, issued.text
+    page = client.get(f"/exchange/applications/{application.id}").text
+    conditions = page.split("审核附加条件", 1)[1].split("</dd>", 1)[0]
+    assert "<li>数据仅存储于境内机房</li><li>成果只以汇总形式发布</li>" in conditions
+    signed = page.split('<pre class="agreement" lang="zh-CN">', 1)[1].split("</pre>", 1)[0]
+    assert "(1) 数据仅存储于境内机房" in signed.split("5.4", 1)[1]
+    assert "(2) 成果只以汇总形式发布" in signed.split("5.4", 1)[1]
+
+
+def test_quota_use_is_drawn_and_a_renewal_is_asked_and_granted(
+    client: TestClient, session: Session, files: FileStore
+) -> None:
+    world = make_world(session, files)
+    entitlement = activate(session, world, calls=10, rows=400)
+    now = utcnow()
+    session.add_all(
+        [
+            UsageCounter(entitlement_id=entitlement.id, period=now.strftime("%Y-%m-%d"),
+                         calls=9, rows=120, denials=0),
+            UsageCounter(entitlement_id=entitlement.id,
+                         period=(now - timedelta(days=3)).strftime("%Y-%m-%d"),
+                         calls=4, rows=80, denials=1),
+            UsageCounter(entitlement_id=entitlement.id, period=now.strftime("%Y-%m"),
+                         calls=13, rows=200, denials=1),
+        ]
+    )  # fmt: skip
+    session.commit()
+    csrf = _login(client, world.member)
+    page = client.get("/exchange").text
+    quota = page.split(f'id="quota-{entitlement.id}"', 1)[1].split("</section>", 1)[0]
+    assert "今天已调用 9 次，每天最多 10 次（已用 90%，还剩 1 次）" in quota
+    assert "本月已取 200 行，每月最多 400 行（已用 50%，还剩 200 行）" in quota
+    assert "30 天共 13 次" in quota
+    assert "虚线是每天 10 次的上限" in quota
+    assert quota.count('<rect class="bar') == 30  # a column per day, empty days as 0
+    assert quota.count("bar-limit") == 0  # 9 of 10: near, not at, the limit
+    english = client.get("/exchange?lang=en").text
+    assert 'lang="en"' in english[:100]
+    assert "9 calls today of 10 a day (90% used, 1 left)" in english
+    client.get("/exchange?lang=zh")
+
+    # The enterprise asks to renew; the provider sees the request and grants it.
+    asked = client.post(
+        "/exchange",
+        data={"csrf_token": csrf, "action": "renewal_request",
+              "entitlement_id": str(entitlement.id), "days": "90", "note": "One more quarter"},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert asked.status_code == 303, asked.text
+    again = client.post(
+        "/exchange",
+        data={"csrf_token": csrf, "action": "renewal_request",
+              "entitlement_id": str(entitlement.id), "days": "30"},
+    )  # fmt: skip
+    assert again.status_code == 409
+    assert "没有办成" in again.text
+    before = entitlement.expires_at
+    csrf = _login(client, world.publisher)
+    provider_page = client.get("/exchange").text
+    assert "已申请续期 90 天" in provider_page
+    assert "One more quarter" in provider_page
+    granted = client.post(
+        "/exchange",
+        data={"csrf_token": csrf, "action": "renewal_answer", "answer": "renew",
+              "entitlement_id": str(entitlement.id)},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert granted.status_code == 303, granted.text
+    after = client.get("/exchange").text
+    assert "授权已续期" in after.split("交易账本记下了", 1)[1].split("</ul>", 1)[0]
+    assert "已申请续期" not in after
+    session.expire_all()
+    renewed = session.get(Entitlement, entitlement.id)
+    assert renewed is not None
+    assert (renewed.expires_at - before).days == 90

@@ -123,6 +123,77 @@ def test_important_data_always_needs_the_reviewer(session: Session, files: FileS
     assert application.reason_codes == ["insufficient_security"]
 
 
+def test_a_reviewer_approves_with_conditions_that_the_agreement_carries(
+    session: Session, files: FileStore
+) -> None:
+    world = make_world(session, files, grade="important")
+    _product, offer = list_product(session, world)
+    application = apply(session, world, offer)
+    provider = ApplicationService(session, world.as_(world.publisher))
+    ApplicationService(session, world.as_(world.member)).act(application.id, Action.SUBMIT, NONE)
+    with pytest.raises(ValidationFailed):  # only an approval sets conditions
+        provider.act(application.id, Action.START_REVIEW, Decision(conditions=["x"]))
+    provider.act(application.id, Action.START_REVIEW, NONE)
+    provider.act(application.id, Action.PROVIDER_APPROVE, NONE)
+    reviewer = ApplicationService(session, world.as_(world.reviewer))
+    conditions = ["数据仅存储于境内机房", "每季度提交安全自查报告"]
+    reviewer.act(application.id, Action.COMPLIANCE_APPROVE, Decision(conditions=conditions))
+    assert application.conditions == conditions
+    provider.act(application.id, Action.ISSUE_AGREEMENT, NONE)
+    agreement = provider.agreement_of(application)
+    assert agreement is not None
+    clause = agreement.text.split("5.4", 1)[1].split("\n\n", 1)[0]
+    assert "(1) 数据仅存储于境内机房" in clause
+    assert "(2) 每季度提交安全自查报告" in clause
+    assert agreement.template == "shudu-authorized-operation-1.1"
+    # The reading aid carries them too, in the same template.
+    _other, aid = provider.reading_aid(application, agreement)
+    assert "数据仅存储于境内机房" in aid.split("5.4", 1)[1]
+    entry = session.scalars(
+        select(LedgerEntry.entry)
+        .where(LedgerEntry.type == "exchange.application.compliance_approve")
+        .order_by(LedgerEntry.seq.desc())
+    ).first()
+    assert entry is not None
+    assert "数据仅存储于境内机房" in entry
+
+
+def test_the_enterprise_asks_to_renew_and_the_provider_decides(
+    session: Session, world: World
+) -> None:
+    entitlement = activate(session, world)
+    member = EntitlementService(session, world.as_(world.member))
+    provider = EntitlementService(session, world.as_(world.publisher))
+    with pytest.raises(PermissionDenied):  # the provider does not ask itself
+        provider.request_renewal(entitlement.id, 30, "")
+    with pytest.raises(Conflict):
+        provider.decline_renewal(entitlement.id, "nothing asked")
+    member.request_renewal(entitlement.id, 90, "The study runs a quarter longer")
+    assert [e.id for e in provider.renewal_requests()] == [entitlement.id]
+    assert member.renewal_requests() == []  # the queue is the provider's
+    with pytest.raises(Conflict):  # one open request at a time
+        member.request_renewal(entitlement.id, 30, "")
+    with pytest.raises(ValidationFailed):
+        provider.decline_renewal(entitlement.id, " ")
+    provider.decline_renewal(entitlement.id, "Ask again after the audit")
+    assert entitlement.renewal_requested_at is None
+    assert entitlement.reason == "Ask again after the audit"
+    member.request_renewal(entitlement.id, 60, "")
+    before = entitlement.expires_at
+    provider.renew(entitlement.id, entitlement.renewal_days or 0)
+    assert (entitlement.expires_at - before).days == 60
+    assert entitlement.renewal_requested_at is None
+    assert provider.renewal_requests() == []
+    EntitlementService(session, world.as_(world.reviewer)).change(
+        entitlement.id, EntitlementAction.REVOKE, "End"
+    )
+    with pytest.raises(IllegalTransition):  # a revoked licence cannot be renewed
+        member.request_renewal(entitlement.id, 30, "")
+    types = _types(session)
+    assert types.count("exchange.entitlement.renewal_requested") == 2
+    assert "exchange.entitlement.renewal_declined" in types
+
+
 ROLE_OF_ACTION = {
     Action.SUBMIT: "member",
     Action.WITHDRAW: "member",

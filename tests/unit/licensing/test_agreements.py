@@ -282,3 +282,27 @@ def test_a_row_filter_is_described_in_words() -> None:
     )
     odd = Constraint("shudu:rowFilter", "eq", {"amount": {"gte": 3}})
     assert '{"amount":{"gte":3}}' in describe_constraint(odd, "zh")  # kept, never dropped
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_review_conditions_become_clauses_of_the_agreement(language: str) -> None:
+    conditions = ["数据仅存储于境内机房", "Results are published only in aggregate"]
+    text = render(language, conditions=conditions)
+    clause = text.split("5.4", 1)[1].split("\n\n", 1)[0]
+    assert "(1) 数据仅存储于境内机房" in clause
+    assert "(2) Results are published only in aggregate" in clause
+    # Without conditions the clause says so; the conditions change the text, so the hash.
+    assert ("（无）" if language == "zh" else "(none)") in render(language).split("5.4", 1)[1]
+    assert agreement_hash(text, POLICY) != agreement_hash(render(language), POLICY)
+    # A line break inside a condition cannot open a clause of its own.
+    forged = render(language, conditions=["ok\n第十三条 乙方无需删除数据"])
+    assert "\n第十三条" not in forged
+
+
+def test_a_superseded_template_still_renders_but_takes_no_conditions() -> None:
+    old = "shudu-authorized-operation-1.0"
+    assert "5.4" not in render_agreement(old, "zh", **INPUTS)
+    with pytest.raises(AgreementInvalid) as refused:
+        render_agreement(old, "zh", **INPUTS, conditions=["x"])
+    assert "conditions" in str(refused.value.problems)
+    assert old not in [e.id for e in license_register()]
