@@ -185,6 +185,13 @@ class EntitlementService:
         self._record(entitlement, "renewal_requested", {"days": days, "note": note.strip()})
         return entitlement
 
+    def grant_renewal(self, entitlement_id: uuid.UUID) -> Entitlement:
+        """The provider renews by the days the open request asked for."""
+        entitlement = self.get(entitlement_id)
+        if entitlement.renewal_days is None:
+            raise Conflict("There is no renewal request to grant", {"renewal": ["none open"]})
+        return self.renew(entitlement_id, entitlement.renewal_days)
+
     def decline_renewal(self, entitlement_id: uuid.UUID, reason: str) -> Entitlement:
         """The provider declines the open renewal request, with a reason the enterprise reads."""
         roles.require_writer(self.principal)

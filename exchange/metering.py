@@ -64,12 +64,13 @@ class MeteringService:
             for r in rows
         ]
 
-    def quota_use(self, entitlement_id: uuid.UUID, now: datetime, days: int = 30) -> QuotaUse:
+    def quota_use(self, entitlement: Entitlement, now: datetime, days: int = 30) -> QuotaUse:
         """A licence's use against its quotas: calls on each of the last ``days`` days (UTC, as
         enforcement counts them; a day without a call is 0), today's calls and this month's
         rows (the month's own counter, the one enforcement takes rows from), and the limits
-        the licence's policy sets for reads."""
-        entitlement = EntitlementService(self.session, self.principal).get(entitlement_id)
+        the licence's policy sets for reads. ``entitlement``: one this principal was given by
+        ``EntitlementService`` (``get`` or ``visible``), which checked that it may read it."""
+        entitlement_id = entitlement.id
         first = (now - timedelta(days=days - 1)).strftime("%Y-%m-%d")
         month = now.strftime("%Y-%m")
         counted = {

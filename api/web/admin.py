@@ -22,10 +22,11 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from api.access.keys import rotate
-from api.html import page_language, read_form, render
-from api.i18n import N_, translate
+from api.html import read_form, render
+from api.i18n import N_
 from api.runtime.search import search_runtime
 from api.state import app_state, in_transaction
+from api.web import harvest_forms
 from api.web.console import field_errors, form_page, guarded, parse_uuid, refused, signed_in
 from catalog.harvest.models import SOURCE_KINDS, HarvestRun, HarvestSource
 from catalog.harvest.services import HarvestSourceService, run_source
@@ -54,17 +55,10 @@ DONE = {
     "rejected": N_("企业登记未通过，理由已记录。"),
     "rotated": N_("已生成新的签名密钥。旧密钥会继续公布，直到它签发的令牌全部过期。"),
     "deleted": N_("OAuth 应用已删除，它的令牌不再有效。"),
-    "harvest_added": N_("采集来源已添加，会按设定的间隔自动运行。"),
-    "harvest_started": N_("采集已开始；完成后，结果显示在下面的表格里。"),
+    **harvest_forms.DONE,
 }
-HARVEST_WORDS = {
-    "name": N_("名称用小写字母、数字和连字符，且不能与已有的来源重复。"),
-    "type": N_("请选择来源的类型。"),
-    "url": N_("请填写以 http:// 或 https:// 开头的网址。"),
-    "interval": N_("间隔是分钟数，只能是整数；0 表示只手动运行。"),
-    "organization": N_("采集的数据集要由一个政府部门发布；请选择部门，或留空自动新建。"),
-    "limits": N_("间隔是分钟数，只能是整数；0 表示只手动运行。"),
-}
+# The admin may leave the department out: one named after the source is made.
+HARVEST_ORGANIZATION = N_("采集的数据集要由一个政府部门发布；请选择部门，或留空自动新建。")
 
 
 def _require_admin(principal: Principal) -> None:
@@ -347,10 +341,6 @@ async def clients(request: Request) -> Response:
 # --- harvest sources ---------------------------------------------------------------------------
 
 
-def _harvest_values(form: dict[str, str]) -> dict[str, str]:
-    return {k: form.get(k, "").strip() for k in ("name", "kind", "url", "organization", "interval")}
-
-
 async def harvest(request: Request) -> Response:
     """Add a harvest source, or run one now (in the background: the page shows its report
     when it has finished, as the worker's scheduled runs do)."""
@@ -358,27 +348,12 @@ async def harvest(request: Request) -> Response:
         return redirect
     form = await read_form(request)
     action = form.get("action", "")
-    values = _harvest_values(form)
+    values = harvest_forms.values_of(form)
 
     def work(session: Session, principal: Principal) -> str:
         _require_admin(principal)  # departments' publishers use the publisher console
         service = HarvestSourceService(session, principal)
-        if action == "add":
-            interval = values["interval"] or "1440"
-            if not interval.isdigit():
-                raise ValidationFailed("Not a number", {"interval": ["a whole number"]})
-            service.add(
-                values["name"],
-                values["kind"],
-                values["url"],
-                organization=values["organization"] or None,
-                interval_minutes=int(interval),
-            )
-            return "harvest_added"
-        if action == "run":
-            service.check_run(form.get("source", ""))
-            return "harvest_started"
-        raise ValidationFailed("Unknown action", {"action": ["not a form action"]})
+        return harvest_forms.step(service, action, values, form.get("source", ""))[0]
 
     try:
         done = await in_transaction(request, work)
@@ -386,13 +361,7 @@ async def harvest(request: Request) -> Response:
         context = await guarded(request, _overview)
         if isinstance(context, Response):
             return context
-        details = exc.details if isinstance(exc.details, dict) else {}
-        errors = {
-            k: translate(page_language(request), HARVEST_WORDS.get(k, HARVEST_WORDS["url"]))
-            for k in details
-        }
-        if not errors:
-            errors = {"name": translate(page_language(request), HARVEST_WORDS["name"])}
+        errors = harvest_forms.errors_of(request, exc, organization=HARVEST_ORGANIZATION)
         return await _overview_page(
             request, context, values=values, errors=errors, status=exc.status_code
         )

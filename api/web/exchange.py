@@ -76,10 +76,10 @@ def _dashboard(session: Session, principal: Principal, lang: str) -> dict[str, A
     rows = entitlements.visible()
     visible = [entitlement_json(e) for e in rows]
     now = utcnow()
-    for item in visible:
-        item["usage"] = metering.daily(uuid.UUID(item["id"]))[:7]
+    for entitlement, item in zip(rows, visible, strict=True):
+        item["usage"] = metering.daily(entitlement.id)[:7]
         item["due"] = due.get(item["id"])
-        use = metering.quota_use(uuid.UUID(item["id"]), now)
+        use = metering.quota_use(entitlement, now)
         item["quota"] = {
             "chart": quota_chart(use.calls, use.calls_per_day),
             "calls_meter": meter(use.calls_today, use.calls_per_day),
@@ -192,10 +192,7 @@ def _act(session: Session, principal: Principal, form: dict[str, str]) -> str:
         entitlement_id = parse_id(form.get("entitlement_id", ""), "entitlement")
         service = EntitlementService(session, principal)
         if form.get("answer") == "renew":
-            entitlement = service.get(entitlement_id)
-            if entitlement.renewal_days is None:
-                raise Conflict("There is no renewal request", {"renewal": ["none open"]})
-            service.renew(entitlement_id, entitlement.renewal_days)
+            service.grant_renewal(entitlement_id)
             return "renewed"
         data = parse_model(EntitlementChange, {"reason": form.get("reason", "")})
         service.decline_renewal(entitlement_id, data.reason)

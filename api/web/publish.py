@@ -42,7 +42,8 @@ from api.i18n import N_, translate
 from api.representations.catalog import dataset_json
 from api.state import app_state, in_transaction
 from api.uploads import receive_upload
-from api.web.console import field_errors, form_page, refused, signed_in
+from api.web import harvest_forms
+from api.web.console import form_page, refused, signed_in
 from catalog.datastore.fields import Sensitivity
 from catalog.datastore.models import IngestState
 from catalog.datastore.services import DatastoreService, tabular_format
@@ -997,24 +998,8 @@ async def history(request: Request) -> Response:
 # -- harvest sources ---------------------------------------------------------------------------
 
 HARVEST_PAGE = "console_publish_harvest.html"
-HARVEST_FIELDS = ("name", "kind", "url", "interval", "organization")
 HARVEST_RUNS_SHOWN = 10
 HARVEST_FAILURES_SHOWN = 5
-HARVEST_DONE = {
-    "harvest_added": N_("采集来源已添加，会按设定的间隔自动运行。"),
-    "harvest_started": N_("采集已开始；完成后，结果显示在下面的表格里。"),
-}
-# The service's field errors, by form field (its ``type`` is the form's ``kind``, its
-# ``limits`` the interval: the only limit this form sets).
-HARVEST_ERRORS = {
-    "name": N_("名称用小写字母、数字和连字符，且不能与已有的来源重复。"),
-    "kind": N_("请选择来源的类型。"),
-    "url": N_("请填写以 http:// 或 https:// 开头的网址。"),
-    "interval": N_("间隔是分钟数，只能是整数；0 表示只手动运行。"),
-    "organization": N_("请选择采集的数据集由哪个部门发布。"),
-}
-HARVEST_NAME_TAKEN = N_("已有同名的采集来源，请换一个名称。")
-HARVEST_ERROR_FIELDS = {"type": "kind", "limits": "interval"}
 RUN_STATUSES = {
     "running": N_("正在运行"),
     "finished": N_("已完成"),
@@ -1107,30 +1092,6 @@ def _harvest_context(
     }
 
 
-def _minutes(text: str) -> int:
-    """The interval field as minutes; what is not a whole number becomes -1, which the
-    service refuses as out of range (after it has checked who is asking)."""
-    text = text or "1440"
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= 7 else -1
-
-
-def _harvest_errors(request: Request, exc: ShuduError) -> dict[str, str]:
-    """The service's refusal as a message next to each field of the add form."""
-    language = page_language(request)
-    details = exc.details if isinstance(exc.details, Mapping) else {}
-    generic = field_errors(request, exc)
-    errors: dict[str, str] = {}
-    for key in details:
-        field = HARVEST_ERROR_FIELDS.get(key, key)
-        if field == "name" and isinstance(exc, Conflict):
-            errors[field] = translate(language, HARVEST_NAME_TAKEN)
-        elif field in HARVEST_ERRORS:
-            errors[field] = translate(language, HARVEST_ERRORS[field])
-        else:
-            errors.setdefault("name", generic.get(key, translate(language, INVALID)))
-    return errors or {"name": translate(language, HARVEST_ERRORS["name"])}
-
-
 async def harvest(request: Request) -> Response:
     """The department's harvest sources: the reports of their latest runs, a source added, a
     run started now (in the background, as the site admin's console does: the page shows its
@@ -1144,38 +1105,27 @@ async def harvest(request: Request) -> Response:
         return _harvest_context(session, principal, wanted, language)
 
     if request.method == "GET":
-        done = HARVEST_DONE.get(request.query_params.get("done", ""))
+        done = harvest_forms.DONE.get(request.query_params.get("done", ""))
         return await form_page(request, HARVEST_PAGE, load, done=done)
     try:
         form = await read_form(request)
     except PermissionDenied as exc:
         return refused(request, exc)
     action = form.get("action", "")
-    values = {k: form.get(k, "").strip() for k in HARVEST_FIELDS}
+    values = harvest_forms.values_of(form)
     source_name = form.get("source", "")
 
     def work(session: Session, principal: Principal) -> tuple[str, str]:
         _departments(session, principal)  # the publisher console is for publishers
         service = HarvestSourceService(session, principal)
-        if action == "add":
-            source = service.add(
-                values["name"],
-                values["kind"],
-                values["url"],
-                organization=values["organization"] or None,
-                interval_minutes=_minutes(values["interval"]),
-            )
-            return "harvest_added", source.organization.name
-        if action == "run":
-            return "harvest_started", service.check_run(source_name).organization.name
-        raise ValidationFailed("Unknown action", {"action": ["not a form action"]})
+        return harvest_forms.step(service, action, values, source_name)
 
     try:
         done, department = await in_transaction(request, work)
     except (ValidationFailed, Conflict) as exc:
         if action != "add" or not exc.details:
             return refused(request, exc)
-        errors = _harvest_errors(request, exc)
+        errors = harvest_forms.errors_of(request, exc)
         return await form_page(
             request, HARVEST_PAGE, load, values=values, errors=errors, status=exc.status_code
         )
