@@ -161,8 +161,13 @@ def quota_chart(points: list[tuple[str, int]], limit: int | None) -> dict[str, A
                 "label": day,
                 "short": day[5:],
                 "value": value,
-                "label_x": round(MARGIN_LEFT + i * slot + slot / 2, 1),
-                "show_label": i % label_every == 0 or i == len(points) - 1,
+                # Counted back from today, so today is always labelled; its label ends at
+                # the plot's right edge rather than running past it.
+                "label_x": WIDTH - MARGIN_RIGHT
+                if i == len(points) - 1
+                else round(MARGIN_LEFT + i * slot + slot / 2, 1),
+                "label_anchor": "end" if i == len(points) - 1 else "middle",
+                "show_label": (len(points) - 1 - i) % label_every == 0,
                 "at_limit": limit is not None and value >= limit,
             }
         )
@@ -187,10 +192,11 @@ def meter(used: int, limit: int | None) -> dict[str, Any] | None:
     if limit is None:
         return None
     share = 1.0 if limit <= 0 else min(used / limit, 1.0)
+    # Any use reads as at least 1 %: "0 % used" beside calls already made would be wrong.
     return {
         "used": used,
         "limit": limit,
-        "percent": round(share * 100),
+        "percent": 0 if used <= 0 else max(1, round(share * 100)),
         "left": max(limit - used, 0),
     }
 

@@ -91,6 +91,7 @@ def _publisher_pages(page: Page) -> list[tuple[str, str]]:
         ("console-hub-publisher", "/console"),
         ("console-publish", "/console/publish"),
         ("console-publish-new", "/console/publish/new"),
+        ("console-publish-harvest", "/console/publish/harvest"),
         ("exchange-provider", "/exchange"),
         ("exchange-products", "/exchange/products"),
     ]
