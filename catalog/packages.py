@@ -32,6 +32,8 @@ from catalog.models import (
     dataset_themes,
 )
 from catalog.schemas import DatasetCreate, DatasetUpdate, ResourceCreate, ResourceUpdate
+from catalog.search.interfaces import SearchBackend
+from catalog.search.query import SearchQuery, Visibility
 from catalog.services import DatasetService, visibility_condition
 from core.errors import BadRequest, NotFound, ValidationFailed
 from core.identity.models import Organization
@@ -51,6 +53,45 @@ SORTS = {
 _FQ_TERM = re.compile(r'([+-]?[\w.]+):("(?:[^"\\]|\\.)*"|\[[^\]]*\]|\S+)')
 
 
+RANKED_CAP = 10_000  # a free-text package_search counts and pages through this many matches
+
+
+def split_q(q: str) -> tuple[list[str], str]:
+    """q's ``field:value`` terms (they work as in fq) and what is left: the free text."""
+    q = q.strip()
+    if q in ("", "*:*", "*"):
+        return [], ""
+    fielded = [m for m in _FQ_TERM.finditer(q) if m.group(1).lstrip("+-") in (*FACETS, "name")]
+    for match in reversed(fielded):
+        q = q[: match.start()] + " " + q[match.end() :]
+    words = [w for w in q.split() if w.upper() not in ("AND", "OR")]
+    return [m.group(0) for m in fielded], " ".join(words)
+
+
+async def rank(backend: SearchBackend, text: str) -> list[str]:
+    """Every dataset the search engine finds for ``text``, by relevance (up to RANKED_CAP).
+
+    The engine sees everything; what the caller may list is decided by the database.
+    """
+    names: list[str] = []
+    after: tuple[object, ...] | None = None
+    while len(names) < RANKED_CAP:
+        result = await backend.search(
+            SearchQuery(
+                text=text,
+                limit=1000,
+                after=after,
+                visibility=Visibility(everything=True),
+                facet_size=0,
+            )
+        )
+        names.extend(h.name for h in result.hits)
+        after = result.next_after
+        if after is None:
+            break
+    return names[:RANKED_CAP]
+
+
 class SearchQueryError(BadRequest):
     """A package_search parameter that cannot be understood (CKAN's Search Query Error)."""
 
@@ -68,6 +109,9 @@ class PackageQuery:
     facet_limit: int = 50
     include_private: bool = False
     include_drafts: bool = False
+    # The names the search engine found for q's free text, best first (see ``rank``); None
+    # when q has no free text. The database still applies visibility, fq and paging.
+    ranked: list[str] | None = None
 
 
 @dataclass(slots=True)
@@ -279,11 +323,30 @@ class PackageService:
                 include_private=query.include_private, include_drafts=query.include_drafts
             ),
             *self._fq(query.fq),
-            *self._text(query.q),
         ]
+        if query.ranked is None:
+            conditions += self._text(query.q)
+        else:
+            for term in split_q(query.q)[0]:
+                conditions += self._fq(term)
+            conditions.append(Dataset.name.in_(query.ranked))
         count = self.session.scalar(select(func.count(Dataset.id)).where(*conditions)) or 0
         results: list[Dataset] = []
-        if query.rows > 0:
+        by_score = not query.sort.strip() or query.sort.split()[0] == "score"
+        if query.rows > 0 and query.ranked is not None and by_score:
+            # Relevance comes from the engine: order the visible matches by its rank.
+            position = {name: i for i, name in enumerate(query.ranked)}
+            visible = sorted(
+                self.session.scalars(select(Dataset.name).where(*conditions)),
+                key=lambda name: position[name],
+            )
+            page = visible[query.start : query.start + query.rows]
+            loaded = {
+                d.name: d
+                for d in self.session.scalars(select(Dataset).where(Dataset.name.in_(page)))
+            }
+            results = [loaded[name] for name in page]
+        elif query.rows > 0:
             results = list(
                 self.session.scalars(
                     select(Dataset)

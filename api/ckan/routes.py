@@ -25,6 +25,7 @@ from starlette.routing import Route
 from api.access.auth import RAW_AUTHORIZATION
 from api.http import JSONResponse, read_json
 from api.registry import SCOPE_KEY, Scope
+from api.runtime.search import search_runtime
 from api.state import app_state, in_transaction
 from api.uploads import receive_upload
 from catalog.datastore.query import RecordQuery
@@ -39,7 +40,14 @@ from catalog.formats.ckan import (
 )
 from catalog.licenses import OPEN_LICENSES
 from catalog.models import Dataset, Resource
-from catalog.packages import MAX_ROWS, PackageQuery, PackageService, SearchQueryError
+from catalog.packages import (
+    MAX_ROWS,
+    PackageQuery,
+    PackageService,
+    SearchQueryError,
+    rank,
+    split_q,
+)
 from catalog.schemas import ResourceCreate, ResourceUpdate
 from catalog.services import DatasetService
 from core import jsonutil
@@ -50,6 +58,7 @@ from core.errors import (
     NotAuthenticated,
     NotFound,
     PermissionDenied,
+    ServiceUnavailable,
     ShuduError,
     ValidationFailed,
 )
@@ -363,6 +372,12 @@ async def package_search(request: Request, params: Params) -> Any:
         include_private=_boolean(params, "include_private"),
         include_drafts=_boolean(params, "include_drafts"),
     )
+    free_text = split_q(query.q)[1]
+    if free_text:
+        try:
+            query.ranked = await rank(search_runtime(request).backend, free_text)
+        except ServiceUnavailable as exc:  # CKAN clients get answers while search is down
+            log.warning("package_search falls back to the database: %s", exc.message)
 
     def work(session: Session, principal: Principal) -> Any:
         service = PackageService(session, principal)

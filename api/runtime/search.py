@@ -8,11 +8,13 @@ import logging
 from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
-from catalog.search.indexer import SearchIndexer
+from catalog.search.indexer import SearchIndexer, load_vocabulary
 from catalog.search.interfaces import SearchBackend
 from catalog.search.service import make_backend
+from core.db import transaction
 from core.errors import ServiceUnavailable
 from core.settings import Settings
 
@@ -47,6 +49,12 @@ async def start_search(
     except ServiceUnavailable as exc:
         # Writes must keep working while search is down; the outbox catches up later.
         log.warning("search backend not ready at start-up: %s", exc.message)
+
+    def vocabulary() -> None:
+        with transaction(sessions) as session:
+            load_vocabulary(session, settings.data_dir / "synonyms.txt")
+
+    await run_in_threadpool(vocabulary)
     runtime = SearchRuntime(backend=backend, indexer=SearchIndexer(sessions, backend))
     if background:
         runtime.task = asyncio.create_task(runtime.indexer.run(runtime.stop_event))

@@ -1,8 +1,10 @@
 """The Elasticsearch backend: a versioned index behind an alias, an explicit mapping.
 
-The minimal distribution we test against has only the ``standard`` analyzer, which splits
-Chinese into single characters; phrase queries over those characters match Chinese words
-without spaces. Deployments with the ``smartcn`` or ``icu`` plugins pass ``zh_analyzer``.
+Text arrives folded by our own pipeline (catalog.search.text: one script, NFKC, lower case),
+and queries are the pipeline's plans: segmented words, synonyms, pinyin and initials. The
+minimal distribution we test against has only the built-in analyzers; ``standard`` splits
+Chinese into single characters, and phrase queries over those characters match Chinese
+words without spaces. Deployments with the ``smartcn`` plugin pass ``zh_analyzer``.
 """
 
 from __future__ import annotations
@@ -16,18 +18,10 @@ from elastic_transport import ConnectionTimeout
 from elasticsearch import ApiError, AsyncElasticsearch, NotFoundError
 from elasticsearch.helpers import async_bulk
 
-from catalog.search.documents import HL_END, HL_START
+from catalog.search.highlight import highlights
 from catalog.search.interfaces import FacetCount, Hit, SearchResult, Suggestion
-from catalog.search.query import (
-    CJK_RE,
-    FACET_FIELDS,
-    SearchQuery,
-    Sort,
-    Term,
-    Visibility,
-    normalize,
-    parse_terms,
-)
+from catalog.search.query import FACET_FIELDS, SearchQuery, Sort, Visibility, parse_terms
+from catalog.search.text import Clause, Phrase, fold, learn, plan, title_pinyin
 from core.errors import BadRequest, ServiceUnavailable
 
 TEXT_FIELDS = [
@@ -82,26 +76,30 @@ def mapping(zh_analyzer: str) -> dict[str, Any]:
             "modified": {"type": "date"},
             "downloads": {"type": "long"},
             "title_sort": keyword,
+            "title_pinyin": {"type": "text", "analyzer": "whitespace"},
+            "title_initials": {"type": "text", "analyzer": "whitespace"},
             "doc": {"type": "object", "enabled": False},
         },
     }
 
 
 def _es_doc(doc: dict[str, Any]) -> dict[str, Any]:
+    title_zh = fold(doc["title_zh"])
+    syllables, initials = title_pinyin(fold(" ".join([doc["title_zh"], *doc["tags"]])))
     return {
         "name": doc["name"],
-        "title_zh": doc["title_zh"],
-        "title_en": doc["title_en"],
-        "title_norm_zh": normalize(doc["title_zh"]),
-        "title_norm_en": normalize(doc["title_en"]),
-        "description_zh": doc["description_zh"],
-        "description_en": doc["description_en"],
-        "tags": doc["tags"],
+        "title_zh": title_zh,
+        "title_en": fold(doc["title_en"]),
+        "title_norm_zh": title_zh,
+        "title_norm_en": fold(doc["title_en"]),
+        "description_zh": fold(doc["description_zh"]),
+        "description_en": fold(doc["description_en"]),
+        "tags": [fold(t) for t in doc["tags"]],
         "tags_kw": doc["tags"],
         "themes": doc["themes"],
         "formats": doc["formats"],
         "organization": doc["organization"],
-        "org_title": [doc["organization_title_zh"], doc["organization_title_en"]],
+        "org_title": [fold(doc["organization_title_zh"]), fold(doc["organization_title_en"])],
         "org_id": doc["org_id"],
         "license": doc["license"] or None,
         "open_level": doc["open_level"],
@@ -111,18 +109,41 @@ def _es_doc(doc: dict[str, Any]) -> dict[str, Any]:
         "modified": doc["modified"],
         "downloads": doc["downloads"],
         "title_sort": doc["title_sort"],
+        "title_pinyin": " ".join(syllables),
+        "title_initials": " ".join(initials),
         "doc": doc,
     }
 
 
-def _term_query(term: Term) -> dict[str, Any]:
-    if term.prefix:
-        kind = "phrase_prefix"
-    elif term.phrase or CJK_RE.search(term.text):
-        kind = "phrase"
-    else:
-        kind = "best_fields"
-    return {"multi_match": {"query": term.text, "type": kind, "fields": TEXT_FIELDS}}
+PHRASE_FIELDS = {"pinyin": "title_pinyin^1.5", "initials": "title_initials"}
+
+
+def _phrase_query(phrase: Phrase) -> dict[str, Any]:
+    kind = "phrase_prefix" if phrase.prefix else "phrase"
+    if phrase.field == "text":
+        return {"multi_match": {"query": phrase.text, "type": kind, "fields": TEXT_FIELDS}}
+    return {
+        "multi_match": {
+            "query": " ".join(phrase.tokens),
+            "type": kind,
+            "fields": [PHRASE_FIELDS[phrase.field]],
+        }
+    }
+
+
+def _any(queries: list[dict[str, Any]]) -> dict[str, Any]:
+    if len(queries) == 1:
+        return queries[0]
+    return {"bool": {"should": queries, "minimum_should_match": 1}}
+
+
+def clause_query(clause: Clause) -> dict[str, Any]:
+    """One term's plan: any alternative; an alternative's slots all; a slot's phrases any."""
+    alternatives = []
+    for alternative in clause:
+        slots = [_any([_phrase_query(p) for p in slot]) for slot in alternative]
+        alternatives.append(slots[0] if len(slots) == 1 else {"bool": {"must": slots}})
+    return _any(alternatives)
 
 
 def visibility_filter(visibility: Visibility) -> list[dict[str, Any]]:
@@ -199,6 +220,7 @@ class ElasticsearchBackend:
     async def index(self, documents: Sequence[dict[str, Any]]) -> None:
         if not documents:
             return
+        learn(documents)
         await self._bulk(self.alias, documents)
         await self._call(self.client.indices.refresh(index=self.alias))
 
@@ -212,6 +234,7 @@ class ElasticsearchBackend:
     async def rebuild(self, documents: Sequence[dict[str, Any]]) -> None:
         """Zero-downtime reindex: fill a new index, then swap the alias in one step."""
         index = await self._create_index()
+        learn(documents)
         await self._bulk(index, documents)
         await self._call(self.client.indices.refresh(index=index))
         old: list[str] = []
@@ -229,7 +252,7 @@ class ElasticsearchBackend:
         return int(response["count"])
 
     def _body(self, query: SearchQuery) -> dict[str, Any]:
-        terms = query.terms
+        clauses = plan(query.terms)
         filters: list[dict[str, Any]] = visibility_filter(query.visibility)
         for field, values in query.filters.items():
             if field not in FACET_SOURCE:
@@ -244,9 +267,9 @@ class ElasticsearchBackend:
                 bounds["lte"] = query.modified_to.isoformat() + "||/d"
             filters.append({"range": {"modified": bounds}})
         bool_query: dict[str, Any] = {"filter": filters}
-        if terms:
-            bool_query["must"] = [_term_query(t) for t in terms]
-            needle = normalize(query.text.replace('"', "").replace("*", "")).strip()
+        if clauses:
+            bool_query["must"] = [clause_query(c) for c in clauses]
+            needle = fold(query.text.replace('"', "").replace("*", "")).strip()
             bool_query["should"] = [
                 {"term": {"title_norm_zh": {"value": needle, "boost": 30}}},
                 {"term": {"title_norm_en": {"value": needle, "boost": 30}}},
@@ -279,16 +302,6 @@ class ElasticsearchBackend:
                 facet: {"terms": {"field": source, "size": query.facet_size}}
                 for facet, source in FACET_SOURCE.items()
             },
-            "highlight": {
-                "pre_tags": [HL_START],
-                "post_tags": [HL_END],
-                "fields": {
-                    "title_zh": {"number_of_fragments": 0},
-                    "title_en": {"number_of_fragments": 0},
-                    "description_zh": {"fragment_size": 160, "number_of_fragments": 1},
-                    "description_en": {"fragment_size": 160, "number_of_fragments": 1},
-                },
-            },
         }
         if query.after is not None:
             body["search_after"] = list(query.after)
@@ -298,11 +311,12 @@ class ElasticsearchBackend:
         response = await self._call(self.client.search(index=self.alias, **self._body(query)))
         raw_hits = response["hits"]["hits"]
         more = len(raw_hits) > query.limit
+        clauses = plan(query.terms)
         hits = [
             Hit(
                 name=h["_source"]["doc"]["name"],
                 document=h["_source"]["doc"],
-                highlight={k: v[0] for k, v in h.get("highlight", {}).items()},
+                highlight=highlights(h["_source"]["doc"], clauses),
                 sort_key=tuple(h["sort"]),
             )
             for h in raw_hits[: query.limit]
@@ -325,7 +339,7 @@ class ElasticsearchBackend:
         terms = parse_terms(prefix)
         if not terms:
             return []
-        needle = " ".join(w for t in terms for w in t.words)
+        needle = fold(" ".join(w for t in terms for w in t.words))
         body: dict[str, Any] = {
             "query": {
                 "bool": {

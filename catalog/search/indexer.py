@@ -14,26 +14,42 @@ import contextlib
 import logging
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
-from catalog.models import Dataset
+from catalog.models import Dataset, Tag, Theme
 from catalog.search.documents import document_for
 from catalog.search.interfaces import SearchBackend
+from catalog.search.text import add_user_words, load_synonyms
 from catalog.services import SEARCH_TOPIC
 from core import outbox
 from core.clock import utcnow
 from core.db import transaction
 from core.errors import ShuduError
+from core.identity.models import Organization
 from core.outbox import OutboxEvent
 
 log = logging.getLogger("shudu.search")
 
 MAX_BACKOFF_SECONDS = 30.0
 PRUNE_EVERY_SECONDS = 3600.0  # settled outbox events older than a week are deleted hourly
+
+
+def load_vocabulary(session: Session, site_synonyms: Path | None = None) -> None:
+    """Teach the text pipeline the catalog's own terms, and read the site's synonyms.
+
+    Departments, themes and tags go into the segmenter's user dictionary, so 浦东新区 or
+    轨道交通 stay one word in a query (see docs/architecture.md, "Search text analysis").
+    """
+    words = list(session.scalars(select(Organization.title_zh)))
+    words += session.scalars(select(Theme.title_zh))
+    words += session.scalars(select(Tag.name))
+    add_user_words(words)
+    load_synonyms(*([site_synonyms] if site_synonyms else []))
 
 
 def load_documents(session: Session, names: Sequence[str]) -> dict[str, dict[str, Any]]:

@@ -8,6 +8,7 @@ Chinese query becomes a phrase of bigrams that matches text without spaces.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -19,7 +20,7 @@ import orjson
 from starlette.concurrency import run_in_threadpool
 
 from catalog.search.documents import facet_values
-from catalog.search.highlight import mark, snippet, term_pattern
+from catalog.search.highlight import highlights
 from catalog.search.interfaces import FacetCount, Hit, SearchResult, Suggestion
 from catalog.search.query import (
     FACET_FIELDS,
@@ -27,11 +28,12 @@ from catalog.search.query import (
     Sort,
     Term,
     Visibility,
-    index_tokens,
-    normalize,
     parse_terms,
 )
+from catalog.search.text import Phrase, fold, learn, plan, text_tokens, title_pinyin
 from core.errors import BadRequest
+
+log = logging.getLogger("shudu.search")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS search_docs (
@@ -61,13 +63,26 @@ CREATE INDEX IF NOT EXISTS search_terms_doc ON search_terms (docid, field);
 CREATE TABLE IF NOT EXISTS search_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 INSERT OR IGNORE INTO search_meta VALUES ('generation', 0);
 CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(
-    title_zh, title_en, tags, org, description_zh, description_en,
+    title_zh, title_en, tags, org, description_zh, description_en, pinyin, initials,
     tokenize = 'unicode61 remove_diacritics 2'
 );
 """
 
+# Bumped when the text pipeline (catalog.search.text) changes what is indexed: an index built
+# by another version is dropped at start-up and must be rebuilt (`shudu search reindex`).
+ANALYSIS_VERSION = 3
+DROP = """
+DROP TABLE IF EXISTS search_fts;
+DROP TABLE IF EXISTS search_terms;
+DROP TABLE IF EXISTS search_docs;
+DROP TABLE IF EXISTS search_meta;
+"""
+TEXT_COLUMNS = "{title_zh title_en tags org description_zh description_en}"
+COLUMNS = {"text": TEXT_COLUMNS, "pinyin": "pinyin", "initials": "initials"}
+
 # bm25 weights per FTS column: titles and tags weigh more than descriptions.
-BM25 = "bm25(search_fts, 10.0, 10.0, 6.0, 2.0, 1.0, 1.0)"
+# Pinyin and initials weigh less than any Chinese match, so exact words rank first.
+BM25 = "bm25(search_fts, 10.0, 10.0, 6.0, 2.0, 1.0, 1.0, 1.5, 1.0)"
 
 # (sort column, its direction, the direction of the name that breaks ties). Ties follow the
 # column's direction so that an index on (column, name) serves the order in one walk.
@@ -91,16 +106,30 @@ def _quote(token: str) -> str:
     return '"' + token.replace('"', '""') + '"'
 
 
+def _phrase(phrase: Phrase) -> str:
+    return f"{COLUMNS[phrase.field]} : {_quote(' '.join(phrase.tokens))}" + (
+        " *" if phrase.prefix else ""
+    )
+
+
+def _any(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
+
+
 def match_expression(terms: list[Term]) -> str | None:
-    """An FTS5 MATCH expression built only from quoted tokens: nothing the user typed is syntax."""
-    parts: list[str] = []
-    for term in terms:
-        tokens = index_tokens(term.text)
-        if not tokens:
-            continue
-        phrase = _quote(" ".join(tokens))
-        parts.append(phrase + (" *" if term.prefix else ""))
-    return " AND ".join(parts) if parts else None
+    """An FTS5 MATCH expression built only from quoted tokens: nothing the user typed is syntax.
+
+    Each term's plan (catalog.search.text) becomes ``(alternative OR …)``, an alternative is
+    its slots ANDed, and a slot is its phrases (the word and its synonyms) ORed.
+    """
+    clauses: list[str] = []
+    for clause in plan(terms):
+        alternatives = []
+        for alternative in clause:
+            slots = [_any([_phrase(p) for p in slot if p.tokens]) for slot in alternative]
+            alternatives.append(slots[0] if len(slots) == 1 else "(" + " AND ".join(slots) + ")")
+        clauses.append(_any(alternatives))
+    return " AND ".join(clauses) if clauses else None
 
 
 def _bump(conn: sqlite3.Connection) -> None:
@@ -168,7 +197,7 @@ class FacetBitmaps:
 
 
 def _tokens(*texts: str) -> str:
-    return " ".join(t for text in texts for t in index_tokens(text))
+    return " ".join(t for text in texts for t in text_tokens(fold(text)))
 
 
 class SqliteFtsBackend:
@@ -195,6 +224,22 @@ class SqliteFtsBackend:
         if not self._ready:
             with self._conn() as conn:
                 conn.executescript(SCHEMA)
+                conn.execute("INSERT OR IGNORE INTO search_meta VALUES ('analysis', ?)", (0,))
+                count = conn.execute("SELECT count(*) FROM search_docs").fetchone()[0]
+                version = conn.execute(
+                    "SELECT value FROM search_meta WHERE key = 'analysis'"
+                ).fetchone()[0]
+                if version != ANALYSIS_VERSION:
+                    if count:
+                        log.warning(
+                            "the search index was built by another text analysis; it is"
+                            " emptied and must be rebuilt: shudu search reindex"
+                        )
+                    conn.executescript(DROP)
+                    conn.executescript(SCHEMA)
+                    conn.execute(
+                        "INSERT INTO search_meta VALUES ('analysis', ?)", (ANALYSIS_VERSION,)
+                    )
             self._ready = True
 
     async def ensure_ready(self) -> None:
@@ -232,8 +277,8 @@ class SqliteFtsBackend:
                             orjson.dumps(doc),
                             doc["org_id"],
                             int(doc["public"]),
-                            normalize(doc["title_zh"]),
-                            normalize(doc["title_en"]),
+                            fold(doc["title_zh"]),
+                            fold(doc["title_en"]),
                             doc["issued"] or "",
                             doc["modified"],
                             doc["downloads"],
@@ -241,9 +286,13 @@ class SqliteFtsBackend:
                         ),
                     )
                     rowid = cursor.lastrowid
+                    syllables, initials = title_pinyin(
+                        fold(" ".join([doc["title_zh"], *doc["tags"]]))
+                    )
                     conn.execute(
                         "INSERT INTO search_fts (rowid, title_zh, title_en, tags, org,"
-                        " description_zh, description_en) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        " description_zh, description_en, pinyin, initials)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         (
                             rowid,
                             _tokens(doc["title_zh"]),
@@ -252,6 +301,8 @@ class SqliteFtsBackend:
                             _tokens(doc["organization_title_zh"], doc["organization_title_en"]),
                             _tokens(doc["description_zh"]),
                             _tokens(doc["description_en"]),
+                            " ".join(syllables),
+                            " ".join(initials),
                         ),
                     )
                     terms = [
@@ -275,6 +326,7 @@ class SqliteFtsBackend:
 
     async def index(self, documents: Sequence[dict[str, Any]]) -> None:
         if documents:
+            learn(documents)
             await run_in_threadpool(self._index, documents)
 
     def _delete(self, names: Sequence[str]) -> None:
@@ -294,6 +346,7 @@ class SqliteFtsBackend:
             await run_in_threadpool(self._delete, names)
 
     async def rebuild(self, documents: Sequence[dict[str, Any]]) -> None:
+        learn(documents)
         await run_in_threadpool(lambda: self._index(documents, replace_all=True))
 
     def _count(self) -> int:
@@ -419,7 +472,7 @@ class SqliteFtsBackend:
         match = match_expression(terms)
         params: list[Any] = []
         if match is not None:
-            needle = normalize(query.text.replace('"', "").replace("*", "")).strip()
+            needle = fold(query.text.replace('"', "").replace("*", "")).strip()
             source = (  # BM25 is a constant of ours; every value is bound
                 "SELECT d.rowid AS rowid, d.name AS name, d.issued AS issued,"  # noqa: S608
                 " d.modified AS modified, d.downloads AS downloads, d.title_sort AS title_sort,"
@@ -499,20 +552,11 @@ class SqliteFtsBackend:
     ) -> SearchResult:
         more = len(rows) > query.limit
         rows = rows[: query.limit]
-        pattern = term_pattern(terms)
+        clauses = plan(terms)
         hits = []
         for _rowid, name, raw, key in rows:
             doc = orjson.loads(raw)
-            highlight = {
-                field: marked
-                for field, marked in (
-                    ("title_zh", mark(doc["title_zh"], pattern)),
-                    ("title_en", mark(doc["title_en"], pattern)),
-                    ("description_zh", snippet(doc["description_zh"], pattern)),
-                    ("description_en", snippet(doc["description_en"], pattern)),
-                )
-                if marked
-            }
+            highlight = highlights(doc, clauses)
             hits.append(Hit(name=name, document=doc, highlight=highlight, sort_key=(key, name)))
         facets: dict[str, list[FacetCount]] = {f: [] for f in FACET_FIELDS}
         for field, value, count in facet_rows:
@@ -552,7 +596,7 @@ class SqliteFtsBackend:
             for name, raw in rows:
                 doc = orjson.loads(raw)
                 out.append(Suggestion(doc["title_zh"] or doc["title_en"], "title", name))
-            needle = normalize(prefix).strip()
+            needle = fold(prefix).strip()
             tag_params: list[Any] = [needle, needle + "\U0010ffff"]
             visible = self._visibility(visibility, tag_params)
             tags = conn.execute(

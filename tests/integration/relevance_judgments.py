@@ -75,3 +75,56 @@ JUDGMENTS: dict[str, dict[str, int]] = {
     "ride-hailing": {r"^ride-hailing-trajectories": 2},
     '"public toilets"': {r"^public-toilets": 2},
 }
+
+# The same needs as people type them otherwise.
+# See docs/architecture.md, "Search text analysis". Each class is derived from a judged
+# Chinese query and carries its judgments: the same need, typed otherwise.
+CHINESE = {q: j for q, j in JUDGMENTS.items() if any("\u4e00" <= c <= "\u9fff" for c in q)}
+
+
+def _traditional(text: str) -> str:
+    import opencc
+
+    return str(opencc.OpenCC("s2twp").convert(text))  # Taiwan's words and characters
+
+
+def _pinyin(text: str) -> list[str]:
+    from pypinyin import lazy_pinyin
+
+    return lazy_pinyin(text)
+
+
+TRADITIONAL = {_traditional(q): j for q, j in CHINESE.items() if _traditional(q) != q}
+PINYIN = {"".join(_pinyin(q)): j for q, j in CHINESE.items()}
+PINYIN_SPACED = {" ".join(_pinyin(q)): j for q, j in CHINESE.items() if len(q) > 2}
+INITIALS = {"".join(s[0] for s in _pinyin(q)): j for q, j in CHINESE.items() if len(q) >= 3}
+# Everyday words that are not the titles' own (catalog/search/synonyms.txt).
+SYNONYMS: dict[str, dict[str, int]] = {
+    "巴士": JUDGMENTS["公交"],
+    "公共汽车": JUDGMENTS["公交"],
+    "城市轨道交通": JUDGMENTS["地铁"],
+    "捷运": JUDGMENTS["地铁"],
+    "停车库": JUDGMENTS["停车场"],
+    "充电站": JUDGMENTS["充电桩"],
+    "托幼机构": JUDGMENTS["幼儿园"],
+    "空气品质": JUDGMENTS["空气质量"],
+    "subway": JUDGMENTS["metro ridership"],
+    "網約車": JUDGMENTS["网约车"],
+}
+# Two words glued that stand apart (or in another order) in the titles.
+GLUED: dict[str, dict[str, int]] = {
+    "地铁客流": {r"^metro-ridership": 2},
+    "医院床位数": JUDGMENTS["医院床位"],
+    "空气质量月报": {r"^air-quality-monthly": 2},
+    "公交线路站点": {r"^bus-routes": 2},
+}
+
+CLASSES: dict[str, dict[str, dict[str, int]]] = {
+    "today's 50": JUDGMENTS,
+    "traditional": TRADITIONAL,
+    "pinyin": PINYIN,
+    "pinyin, spaced": PINYIN_SPACED,
+    "initials": INITIALS,
+    "synonyms": SYNONYMS,
+    "glued words": GLUED,
+}

@@ -138,8 +138,20 @@ def test_package_search_filters_facets_and_paging(
     assert result["search_facets"]["tags"]["items"][0]["count"] == 1
     tagged = ok(client.post("/api/action/package_search", json={"fq": 'tags:"公交"'}))
     assert [p["name"] for p in tagged["results"]] == ["bus-routes"]
+    client.portal.call(client.app.state.search.indexer.drain)  # type: ignore[union-attr,attr-defined]
     text = ok(client.get("/api/action/package_search", params={"q": "metro"}))
     assert [p["name"] for p in text["results"]] == ["metro-lines"]
+    # Free text is the search engine's: folded (捷運 is Traditional), synonyms, relevance.
+    synonym = ok(
+        client.get(
+            "/api/action/package_search", params={"q": "捷運 organization:transport-commission"}
+        )
+    )
+    assert [p["name"] for p in synonym["results"]] == ["metro-lines"]
+    ranked = ok(
+        client.get("/api/action/package_search", params={"q": "公交", "sort": "score desc"})
+    )
+    assert ranked["results"][0]["name"] == "bus-routes"  # tagged 公交 too
     past_end = ok(client.get("/api/action/package_search", params={"start": 50}))
     assert past_end["count"] == 3
     assert past_end["results"] == []

@@ -1,0 +1,313 @@
+"""One text pipeline for both search engines: folding, segmentation, pinyin and synonyms.
+
+See docs/architecture.md, "Search text analysis". Everything here runs in Python at index and
+at query time, so the embedded engine and Elasticsearch see the same folded text and the same
+query plan; the engines differ only in how they express a plan.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import threading
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import opencc
+import rjieba
+from pypinyin import lazy_pinyin
+
+from catalog.search.query import CJK_RE, WORD_RE, Term, cjk_bigrams
+
+SYNONYMS_FILE = Path(__file__).with_name("synonyms.txt")
+
+# Single characters that carry no meaning in a query ("城市的交通"): dropped between words.
+CJK_STOP = frozenset("的和与及或之了在")
+
+CJK_RUN_RE = re.compile(CJK_RE.pattern + "+")
+
+_local = threading.local()
+
+
+def _converters() -> tuple[opencc.OpenCC, opencc.OpenCC]:
+    # Hong Kong and Taiwan variants first (台/臺, 綫/線, 裏/裡), then Traditional to Simplified.
+    pair: tuple[opencc.OpenCC, opencc.OpenCC] | None = getattr(_local, "opencc", None)
+    if pair is None:
+        pair = _local.opencc = (opencc.OpenCC("hk2s"), opencc.OpenCC("tw2s"))
+    return pair
+
+
+def _script(text: str) -> str:
+    hk, tw = _converters()
+    return str(tw.convert(hk.convert(text)))
+
+
+def fold(text: str) -> str:
+    """NFKC, lower case, and one script: 臺北市空氣品質 → 台北市空气品质."""
+    return _script(unicodedata.normalize("NFKC", text).lower()) if text else ""
+
+
+def fold_with_offsets(text: str) -> tuple[str, list[int]]:
+    """The folded text, and for each of its characters the index of the original one.
+
+    Highlights are found in folded text and marked on the original characters.
+    """
+    pieces: list[str] = []
+    origin: list[int] = []
+    for index, char in enumerate(text):
+        piece = unicodedata.normalize("NFKC", char).lower()
+        pieces.append(piece)
+        origin.extend([index] * len(piece))
+    plain = "".join(pieces)
+    whole = _script(plain)
+    if len(whole) == len(plain):  # OpenCC's phrase tables almost always keep the length
+        return whole, origin
+    folded: list[str] = []
+    mapped: list[int] = []
+    for char, index in zip(plain, origin, strict=True):
+        converted = _script(char)
+        folded.append(converted)
+        mapped.extend([index] * len(converted))
+    return "".join(folded), mapped
+
+
+# -- segmentation -------------------------------------------------------------------------------
+
+_dictionary_lock = threading.Lock()
+_dictionary: set[str] = set()
+
+
+def add_user_words(words: Iterable[str]) -> None:
+    """Teach the segmenter the catalog's own terms (departments, themes, tags, districts)."""
+    fresh: list[str] = []
+    for word in words:
+        fresh.extend(run for run in CJK_RUN_RE.findall(fold(word)) if 2 <= len(run) <= 12)
+    with _dictionary_lock:
+        for run in fresh:
+            if run not in _dictionary:
+                _dictionary.add(run)
+                rjieba.add_word(run, 20000, "nz")
+
+
+def learn(documents: Iterable[dict[str, object]]) -> None:
+    """Add the tags and departments of documents being indexed to the user dictionary."""
+    words: list[str] = []
+    for doc in documents:
+        tags = doc.get("tags")
+        if isinstance(tags, list):
+            words.extend(str(t) for t in tags)
+        words.append(str(doc.get("organization_title_zh") or ""))
+    add_user_words(words)
+
+
+def segment(run: str) -> list[str]:
+    """Words of a folded CJK run: 地铁客流 → 地铁 客流.
+
+    Dictionary words only (no guessing of new words, which would glue words together). Lone
+    characters in a row form a word (月 报 → 月报); a single one joins the word before it.
+    """
+    words = [w for w in rjieba.cut(run, False) if w.strip()]
+    if len(words) > 1:
+        words = [w for w in words if not (len(w) == 1 and w in CJK_STOP)] or words
+    merged: list[str] = []
+    singles = ""
+    for word in [*words, ""]:
+        if len(word) == 1:
+            singles += word
+            continue
+        if len(singles) == 1 and merged:
+            merged[-1] += singles
+        elif singles:
+            merged.append(singles)
+        singles = ""
+        if word:
+            merged.append(word)
+    if len(merged) > 1 and len(merged[0]) == 1:
+        merged[1] = merged[0] + merged[1]
+        del merged[0]
+    return merged or [run]
+
+
+# -- pinyin ---------------------------------------------------------------------------------------
+
+
+@functools.cache
+def _syllables() -> frozenset[str]:
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    found: set[str] = set()
+    for code in pinyin_dict:
+        if 0x4E00 <= code <= 0x9FFF:
+            found.update(lazy_pinyin(chr(code)))
+    return frozenset(s for s in found if s.isascii() and s.isalpha())
+
+
+@functools.lru_cache(maxsize=4096)
+def pinyin_syllables(word: str) -> tuple[str, ...] | None:
+    """A Latin word read as toneless pinyin, fewest syllables first: kongqi → kong qi."""
+    if not word.isascii() or not word.isalpha() or len(word) > 40:
+        return None
+    valid = _syllables()
+    best: list[tuple[str, ...] | None] = [None] * (len(word) + 1)
+    best[0] = ()
+    for end in range(1, len(word) + 1):
+        for start in range(max(0, end - 6), end):
+            head = best[start]
+            piece = word[start:end]
+            if head is not None and piece in valid:
+                candidate = (*head, piece)
+                current = best[end]
+                if current is None or len(candidate) < len(current):
+                    best[end] = candidate
+    return best[len(word)]
+
+
+def title_pinyin(folded_title: str) -> tuple[list[str], list[str]]:
+    """Syllables and initials of a title's Chinese characters, in order."""
+    syllables: list[str] = []
+    for run in CJK_RUN_RE.findall(folded_title):
+        syllables.extend(s for s in lazy_pinyin(run) if s.isascii() and s.isalpha())
+    return syllables, [s[0] for s in syllables]
+
+
+# -- synonyms -------------------------------------------------------------------------------------
+
+_synonyms: dict[str, tuple[str, ...]] = {}
+
+
+def load_synonyms(*paths: Path) -> None:
+    """Read synonym groups: one group per line, comma-separated; ``#`` starts a comment.
+
+    The shipped file is always read; a site adds its own (``SHUDU_DATA_DIR/synonyms.txt``).
+    """
+    groups: dict[str, set[str]] = {}
+    for path in (SYNONYMS_FILE, *paths):
+        if not path.is_file():
+            continue
+        for line in path.read_text(encoding="utf-8").splitlines():
+            entries = [fold(e).strip() for e in line.split("#", 1)[0].split(",")]
+            group = {e for e in entries if e}
+            if len(group) < 2:
+                continue
+            merged = set(group)
+            for entry in group:
+                merged |= groups.get(entry, set())
+            for entry in merged:
+                groups[entry] = merged
+    _synonyms.clear()
+    _synonyms.update({key: tuple(sorted(value - {key})) for key, value in groups.items()})
+
+
+def synonyms(folded: str) -> tuple[str, ...]:
+    if not _synonyms:
+        load_synonyms()
+    return _synonyms.get(folded, ())
+
+
+# -- index tokens and query plans --------------------------------------------------------------
+
+
+def text_tokens(folded: str) -> list[str]:
+    """Index tokens of folded text: CJK runs as overlapping bigrams, other words whole."""
+    tokens: list[str] = []
+    for word in WORD_RE.findall(folded):
+        if CJK_RE.match(word):
+            tokens.extend(cjk_bigrams(word))
+        else:
+            tokens.append(word)
+    return tokens
+
+
+@dataclass(frozen=True, slots=True)
+class Phrase:
+    """Tokens that must stand together in one field group ("text", "pinyin" or "initials")."""
+
+    text: str  # folded surface form, as the user (or a synonym) wrote it
+    tokens: tuple[str, ...]
+    field: str = "text"
+    prefix: bool = False
+
+
+Slot = tuple[Phrase, ...]  # any one of these phrases
+Alternative = tuple[Slot, ...]  # every slot
+Clause = tuple[Alternative, ...]  # any one alternative: one clause per term the user typed
+
+
+def _phrase(text: str, prefix: bool = False) -> Phrase:
+    return Phrase(text, tuple(text_tokens(text)), prefix=prefix)
+
+
+def _slot(text: str, prefix: bool = False) -> Slot:
+    return (_phrase(text, prefix), *(_phrase(s) for s in synonyms(text)))
+
+
+def plan_term(term: Term) -> Clause:
+    folded = fold(term.text)
+    words = WORD_RE.findall(folded)
+    if not words:
+        return ()
+    alternatives: list[Alternative] = []
+    if term.phrase or len(words) > 1:
+        alternatives.append(((_phrase(" ".join(words), term.prefix),),))
+    elif CJK_RE.match(words[0]):
+        parts = segment(words[0])
+        alternatives.append(
+            tuple(_slot(p, term.prefix and i == len(parts) - 1) for i, p in enumerate(parts))
+        )
+    else:
+        alternatives.append((_slot(words[0], term.prefix),))
+    whole = " ".join(words)
+    if len(alternatives[0]) > 1 or len(words) > 1:  # a single slot has its synonyms already
+        alternatives.extend(((_phrase(s),),) for s in synonyms(whole))
+    if not CJK_RE.search(whole):
+        letters = "".join(words)
+        syllables = pinyin_syllables(letters)
+        if syllables is not None and len(syllables) >= 2:
+            alternatives.extend(_pinyin_alternatives(whole, syllables, term.prefix))
+        elif len(words) == 1 and 3 <= len(letters) <= 8 and letters.isascii() and letters.isalpha():
+            # Not pinyin, a short run of letters: perhaps initials (kqzl → 空气质量).
+            alternatives.append(((Phrase(whole, tuple(letters), "initials"),),))
+    return tuple(alternatives)
+
+
+def _pinyin_alternatives(text: str, syllables: tuple[str, ...], prefix: bool) -> list[Alternative]:
+    """The syllables as one phrase and, for four or more, as two-syllable words anywhere."""
+    found: list[Alternative] = [((Phrase(text, syllables, "pinyin", prefix),),)]
+    if len(syllables) >= 4:
+        pairs = [syllables[i : i + 2] for i in range(0, len(syllables), 2)]
+        found.append(tuple((Phrase(text, pair, "pinyin"),) for pair in pairs))
+    return found
+
+
+def _spaced_pinyin(terms: list[Term]) -> Clause | None:
+    """`kong qi zhi liang`: single words that together read as pinyin make one clause."""
+    if len(terms) < 2 or any(t.phrase or CJK_RE.search(t.text) for t in terms):
+        return None
+    parts = [pinyin_syllables(fold(t.text)) for t in terms]
+    if any(p is None for p in parts) or not any(p is not None and len(p) == 1 for p in parts):
+        return None
+    syllables = tuple(s for p in parts if p is not None for s in p)
+    text = " ".join(fold(t.text) for t in terms)
+    words: Alternative = tuple(_slot(fold(t.text), t.prefix) for t in terms)
+    return (words, *_pinyin_alternatives(text, syllables, terms[-1].prefix))
+
+
+def plan(terms: list[Term]) -> list[Clause]:
+    spaced = _spaced_pinyin(terms)
+    if spaced is not None:
+        return [spaced]
+    return [clause for clause in (plan_term(t) for t in terms) if clause]
+
+
+def surface_forms(clauses: list[Clause]) -> list[tuple[str, bool]]:
+    """The folded words a highlight marks (text phrases only), each with its prefix flag."""
+    forms: dict[str, bool] = {}
+    for clause in clauses:
+        for alternative in clause:
+            for slot in alternative:
+                for phrase in slot:
+                    if phrase.field == "text":
+                        forms[phrase.text] = forms.get(phrase.text, False) or phrase.prefix
+    return list(forms.items())
