@@ -21,7 +21,7 @@ from elasticsearch.helpers import async_bulk
 from catalog.search.highlight import highlights
 from catalog.search.interfaces import FacetCount, Hit, SearchResult, Suggestion
 from catalog.search.query import FACET_FIELDS, SearchQuery, Sort, Visibility, parse_terms
-from catalog.search.text import Clause, Phrase, fold, learn, plan, title_pinyin
+from catalog.search.text import Clause, Phrase, document_pinyin, fold, learn, plan
 from core.errors import BadRequest, ServiceUnavailable
 
 TEXT_FIELDS = [
@@ -85,7 +85,7 @@ def mapping(zh_analyzer: str) -> dict[str, Any]:
 
 def _es_doc(doc: dict[str, Any]) -> dict[str, Any]:
     title_zh = fold(doc["title_zh"])
-    syllables, initials = title_pinyin(fold(" ".join([doc["title_zh"], *doc["tags"]])))
+    pinyin, initials = document_pinyin(doc)
     return {
         "name": doc["name"],
         "title_zh": title_zh,
@@ -109,8 +109,8 @@ def _es_doc(doc: dict[str, Any]) -> dict[str, Any]:
         "modified": doc["modified"],
         "downloads": doc["downloads"],
         "title_sort": doc["title_sort"],
-        "title_pinyin": " ".join(syllables),
-        "title_initials": " ".join(initials),
+        "title_pinyin": pinyin,
+        "title_initials": initials,
         "doc": doc,
     }
 

@@ -115,14 +115,3 @@ def cjk_bigrams(run: str) -> list[str]:
     if len(run) == 1:
         return [run]
     return [run[i : i + 2] for i in range(len(run) - 1)]
-
-
-def index_tokens(text: str) -> list[str]:
-    """Tokens for the embedded index: CJK as bigrams, other words whole, all normalised."""
-    tokens: list[str] = []
-    for word in WORD_RE.findall(normalize(text)):
-        if CJK_RE.match(word):
-            tokens.extend(cjk_bigrams(word))
-        else:
-            tokens.append(word)
-    return tokens

@@ -30,7 +30,7 @@ from catalog.search.query import (
     Visibility,
     parse_terms,
 )
-from catalog.search.text import Phrase, fold, learn, plan, text_tokens, title_pinyin
+from catalog.search.text import Phrase, document_pinyin, fold, learn, plan, text_tokens
 from core.errors import BadRequest
 
 log = logging.getLogger("shudu.search")
@@ -286,9 +286,7 @@ class SqliteFtsBackend:
                         ),
                     )
                     rowid = cursor.lastrowid
-                    syllables, initials = title_pinyin(
-                        fold(" ".join([doc["title_zh"], *doc["tags"]]))
-                    )
+                    pinyin, initials = document_pinyin(doc)
                     conn.execute(
                         "INSERT INTO search_fts (rowid, title_zh, title_en, tags, org,"
                         " description_zh, description_en, pinyin, initials)"
@@ -301,8 +299,8 @@ class SqliteFtsBackend:
                             _tokens(doc["organization_title_zh"], doc["organization_title_en"]),
                             _tokens(doc["description_zh"]),
                             _tokens(doc["description_en"]),
-                            " ".join(syllables),
-                            " ".join(initials),
+                            pinyin,
+                            initials,
                         ),
                     )
                     terms = [

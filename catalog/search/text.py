@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import opencc
 import rjieba
@@ -170,6 +171,12 @@ def title_pinyin(folded_title: str) -> tuple[list[str], list[str]]:
     for run in CJK_RUN_RE.findall(folded_title):
         syllables.extend(s for s in lazy_pinyin(run) if s.isascii() and s.isalpha())
     return syllables, [s[0] for s in syllables]
+
+
+def document_pinyin(document: dict[str, Any]) -> tuple[str, str]:
+    """A document's indexed pinyin: syllables, then initials, of its title and tags."""
+    syllables, initials = title_pinyin(fold(" ".join([document["title_zh"], *document["tags"]])))
+    return " ".join(syllables), " ".join(initials)
 
 
 # -- synonyms -------------------------------------------------------------------------------------
