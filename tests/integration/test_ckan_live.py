@@ -106,6 +106,11 @@ def test_remote_ckan_reads_and_writes(source: Demo, catalog: RemoteCKAN, source_
     assert shown["organization"]["name"] == "port-authority"
     assert shown["license_id"] == "CC-BY-4.0"
     assert shown["resources"][0]["url"] == "https://example.org/timetable.csv"
+
+    def indexed() -> bool:  # q= ranks through the search index, which follows writes shortly
+        return bool(anonymous.action.package_search(q="ferry", rows=0)["count"] == 3)
+
+    wait_until(indexed, "the three datasets becoming searchable", seconds=30)
     found = anonymous.action.package_search(
         q="ferry",
         fq="organization:port-authority",
