@@ -20,8 +20,9 @@ FACET_FIELDS = ("organization", "theme", "tag", "format", "license", "open_level
 
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff"
 CJK_RE = re.compile(f"[{_CJK}]")
-# A word: a run of CJK characters, or of letters/digits (with inner dots: "PM2.5").
-WORD_RE = re.compile(f"[{_CJK}]+|[^\\W_]+(?:\\.[^\\W_]+)*")
+# A word: a run of CJK characters, or of other letters and digits (with inner dots: "PM2.5"),
+# so "2024年空气" is the two words 2024 and 年空气.
+WORD_RE = re.compile(f"[{_CJK}]+|[^\\W_{_CJK}]+(?:\\.[^\\W_{_CJK}]+)*")
 
 
 class Sort(enum.StrEnum):

@@ -70,7 +70,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(
 
 # Bumped when the text pipeline (catalog.search.text) changes what is indexed: an index built
 # by another version is dropped at start-up and must be rebuilt (`shudu search reindex`).
-ANALYSIS_VERSION = 3
+ANALYSIS_VERSION = 4
 DROP = """
 DROP TABLE IF EXISTS search_fts;
 DROP TABLE IF EXISTS search_terms;

@@ -27,6 +27,7 @@ EXTRA = [
     doc("metro-line-flows", "地铁线路客流统计", "Passenger flows per metro line"),
     doc("lane-names", "裏弄名錄", "Lanes of the old town"),
     doc("hospitals-list", "医疗机构名录", "Medical institutions"),
+    doc("district-reports", "2024年各区水质月报", "Water quality by district, 2024"),
 ]
 
 
@@ -63,6 +64,11 @@ async def test_glued_words_need_not_stand_together(engine: SearchBackend) -> Non
     found = await names(engine, "地铁客流")
     assert "metro-line-flows" in found  # 地铁线路客流统计: both words, apart
     assert "metro-ridership" in found  # 轨道交通客流, tagged 地铁
+
+
+async def test_digits_do_not_glue_to_the_characters_after_them(engine: SearchBackend) -> None:
+    assert await names(engine, "水质月报") == ["district-reports"]  # title 2024年各区水质月报
+    assert await names(engine, "2024 月报") == ["district-reports"]
 
 
 async def test_pinyin_and_initials_rank_below_chinese(engine: SearchBackend) -> None:
