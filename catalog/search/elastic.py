@@ -1,14 +1,16 @@
 """The Elasticsearch backend: a versioned index behind an alias, an explicit mapping.
 
-Text arrives folded by our own pipeline (catalog.search.text: one script, NFKC, lower case),
-and queries are the pipeline's plans: segmented words, synonyms, pinyin and initials. The
-minimal distribution we test against has only the built-in analyzers; ``standard`` splits
-Chinese into single characters, and phrase queries over those characters match Chinese
-words without spaces. Deployments with the ``smartcn`` plugin pass ``zh_analyzer``.
+Text arrives as the tokens of our own pipeline (catalog.search.text: one script, bigrams of
+Chinese, stemmed English), indexed by the built-in ``whitespace`` analyzer, and queries are the
+pipeline's plans: segmented words, synonyms, corrected typos, pinyin and initials. So both
+engines index the same tokens; the minimal distribution we test against has no stemmer or
+Chinese analyzer anyway. Deployments with the ``smartcn`` plugin pass ``zh_analyzer``: the
+Chinese fields then get folded text for that analyzer.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
@@ -21,8 +23,27 @@ from elasticsearch.helpers import async_bulk
 from catalog.search.highlight import highlights
 from catalog.search.interfaces import FacetCount, Hit, SearchResult, Suggestion
 from catalog.search.query import FACET_FIELDS, SearchQuery, Sort, Visibility, parse_terms
-from catalog.search.text import Clause, Phrase, document_pinyin, fold, learn, plan
+from catalog.search.text import (
+    ANALYSIS_VERSION,
+    Clause,
+    Phrase,
+    corrections,
+    document_pinyin,
+    fold,
+    index_text,
+    learn,
+    plan,
+    typo_candidates,
+    vocabulary_words,
+)
 from core.errors import BadRequest, ServiceUnavailable
+
+log = logging.getLogger("shudu.search")
+
+PIPELINE = "standard"  # zh_analyzer's default: the pipeline's tokens, as for every field
+TOKENS = "whitespace"  # the analyzer of fields that hold the pipeline's tokens
+BULK_BYTES = 768 * 1024
+ZH_FIELDS = ("title_zh", "description_zh", "tags", "org_title")
 
 TEXT_FIELDS = [
     "title_zh^10",
@@ -51,16 +72,19 @@ SORT_FIELDS: dict[Sort, tuple[str, str]] = {
 
 def mapping(zh_analyzer: str) -> dict[str, Any]:
     keyword = {"type": "keyword"}
+    if zh_analyzer == PIPELINE:
+        zh_analyzer = TOKENS
     return {
         "dynamic": "strict",
+        "_meta": {"analysis": ANALYSIS_VERSION},
         "properties": {
             "name": keyword,
             "title_zh": {"type": "text", "analyzer": zh_analyzer},
-            "title_en": {"type": "text", "analyzer": "standard"},
+            "title_en": {"type": "text", "analyzer": TOKENS},
             "title_norm_zh": keyword,
             "title_norm_en": keyword,
             "description_zh": {"type": "text", "analyzer": zh_analyzer},
-            "description_en": {"type": "text", "analyzer": "standard"},
+            "description_en": {"type": "text", "analyzer": TOKENS},
             "tags": {"type": "text", "analyzer": zh_analyzer},
             "tags_kw": keyword,
             "themes": keyword,
@@ -78,28 +102,29 @@ def mapping(zh_analyzer: str) -> dict[str, Any]:
             "title_sort": keyword,
             "title_pinyin": {"type": "text", "analyzer": "whitespace"},
             "title_initials": {"type": "text", "analyzer": "whitespace"},
+            "words": keyword,  # Latin words as written: what a mistyped word may become
             "doc": {"type": "object", "enabled": False},
         },
     }
 
 
-def _es_doc(doc: dict[str, Any]) -> dict[str, Any]:
-    title_zh = fold(doc["title_zh"])
+def _es_doc(doc: dict[str, Any], pipeline: bool = True) -> dict[str, Any]:
+    zh = index_text if pipeline else fold
     pinyin, initials = document_pinyin(doc)
     return {
         "name": doc["name"],
-        "title_zh": title_zh,
-        "title_en": fold(doc["title_en"]),
-        "title_norm_zh": title_zh,
+        "title_zh": zh(doc["title_zh"]),
+        "title_en": index_text(doc["title_en"]),
+        "title_norm_zh": fold(doc["title_zh"]),
         "title_norm_en": fold(doc["title_en"]),
-        "description_zh": fold(doc["description_zh"]),
-        "description_en": fold(doc["description_en"]),
-        "tags": [fold(t) for t in doc["tags"]],
+        "description_zh": zh(doc["description_zh"]),
+        "description_en": index_text(doc["description_en"]),
+        "tags": [zh(t) for t in doc["tags"]],
         "tags_kw": doc["tags"],
         "themes": doc["themes"],
         "formats": doc["formats"],
         "organization": doc["organization"],
-        "org_title": [fold(doc["organization_title_zh"]), fold(doc["organization_title_en"])],
+        "org_title": [zh(doc["organization_title_zh"]), zh(doc["organization_title_en"])],
         "org_id": doc["org_id"],
         "license": doc["license"] or None,
         "open_level": doc["open_level"],
@@ -111,6 +136,20 @@ def _es_doc(doc: dict[str, Any]) -> dict[str, Any]:
         "title_sort": doc["title_sort"],
         "title_pinyin": pinyin,
         "title_initials": initials,
+        "words": sorted(
+            set().union(
+                *(
+                    vocabulary_words(fold(text))
+                    for text in (
+                        doc["title_zh"],
+                        doc["title_en"],
+                        *doc["tags"],
+                        doc["organization_title_en"],
+                        doc["description_en"],
+                    )
+                )
+            )
+        ),
         "doc": doc,
     }
 
@@ -118,10 +157,20 @@ def _es_doc(doc: dict[str, Any]) -> dict[str, Any]:
 PHRASE_FIELDS = {"pinyin": "title_pinyin^1.5", "initials": "title_initials"}
 
 
-def _phrase_query(phrase: Phrase) -> dict[str, Any]:
+def _phrase_query(phrase: Phrase, pipeline: bool) -> dict[str, Any]:
     kind = "phrase_prefix" if phrase.prefix else "phrase"
-    if phrase.field == "text":
-        return {"multi_match": {"query": phrase.text, "type": kind, "fields": TEXT_FIELDS}}
+    tokens = " ".join(phrase.tokens)
+    if phrase.field == "text" and pipeline:
+        return {"multi_match": {"query": tokens, "type": kind, "fields": TEXT_FIELDS}}
+    if phrase.field == "text":  # the Chinese fields analyze folded text themselves
+        zh = [f for f in TEXT_FIELDS if f.split("^")[0] in ZH_FIELDS]
+        en = [f for f in TEXT_FIELDS if f not in zh]
+        return _any(
+            [
+                {"multi_match": {"query": tokens, "type": kind, "fields": en}},
+                {"multi_match": {"query": phrase.text, "type": kind, "fields": zh}},
+            ]
+        )
     return {
         "multi_match": {
             "query": " ".join(phrase.tokens),
@@ -137,11 +186,13 @@ def _any(queries: list[dict[str, Any]]) -> dict[str, Any]:
     return {"bool": {"should": queries, "minimum_should_match": 1}}
 
 
-def clause_query(clause: Clause) -> dict[str, Any]:
+def clause_query(clause: Clause, pipeline: bool = True) -> dict[str, Any]:
     """One term's plan: any alternative; an alternative's slots all; a slot's phrases any."""
     alternatives = []
     for alternative in clause:
-        slots = [_any([_phrase_query(p) for p in slot]) for slot in alternative]
+        slots = [
+            _any([_phrase_query(p, pipeline) for p in slot if p.tokens]) for slot in alternative
+        ]
         alternatives.append(slots[0] if len(slots) == 1 else {"bool": {"must": slots}})
     return _any(alternatives)
 
@@ -176,6 +227,7 @@ class ElasticsearchBackend:
     ) -> None:
         self.alias = alias
         self.zh_analyzer = zh_analyzer
+        self.pipeline = zh_analyzer == PIPELINE
         self.client = AsyncElasticsearch(url, request_timeout=10, max_retries=1)
 
     async def _call(self, coro: Any) -> Any:
@@ -205,17 +257,34 @@ class ElasticsearchBackend:
         return index
 
     async def ensure_ready(self) -> None:
-        if await self._call(self.client.indices.exists_alias(name=self.alias)):
+        if not await self._call(self.client.indices.exists_alias(name=self.alias)):
+            index = await self._create_index()
+            await self._call(self.client.indices.put_alias(index=index, name=self.alias))
             return
-        index = await self._create_index()
-        await self._call(self.client.indices.put_alias(index=index, name=self.alias))
+        mappings = await self._call(self.client.indices.get_mapping(index=self.alias))
+        versions = {m["mappings"].get("_meta", {}).get("analysis") for m in mappings.values()}
+        if versions != {ANALYSIS_VERSION}:
+            log.warning(
+                "the search index was built by another text analysis; it is replaced by an"
+                " empty one and must be rebuilt: shudu search reindex"
+            )
+            await self.rebuild([])
 
     async def _bulk(self, index: str, documents: Sequence[dict[str, Any]]) -> None:
         async def actions() -> AsyncIterator[dict[str, Any]]:
             for doc in documents:
-                yield {"_index": index, "_id": doc["name"], "_source": _es_doc(doc)}
+                yield {"_index": index, "_id": doc["name"], "_source": _es_doc(doc, self.pipeline)}
 
-        await self._call(async_bulk(self.client, actions(), chunk_size=1000, refresh=False))
+        # Requests stay under aiohttp's 1 MB, beyond which it writes the body blocking the loop.
+        await self._call(
+            async_bulk(
+                self.client,
+                actions(),
+                chunk_size=1000,
+                max_chunk_bytes=BULK_BYTES,
+                refresh=False,
+            )
+        )
 
     async def index(self, documents: Sequence[dict[str, Any]]) -> None:
         if not documents:
@@ -251,8 +320,25 @@ class ElasticsearchBackend:
         response = await self._call(self.client.count(index=self.alias))
         return int(response["count"])
 
-    def _body(self, query: SearchQuery) -> dict[str, Any]:
-        clauses = plan(query.terms)
+    async def _plan(self, query: SearchQuery) -> list[Clause]:
+        """The query plan, with mistyped words corrected from the index's own vocabulary."""
+        wanted = sorted(typo_candidates(query.terms))
+        if not wanted:
+            return plan(query.terms)
+        response = await self._call(
+            self.client.search(
+                index=self.alias,
+                size=0,
+                query={"terms": {"words": wanted}},
+                aggs={
+                    "known": {"terms": {"field": "words", "include": wanted, "size": len(wanted)}}
+                },
+            )
+        )
+        known = {str(b["key"]) for b in response["aggregations"]["known"]["buckets"]}
+        return plan(query.terms, corrections(query.terms, known))
+
+    def _body(self, query: SearchQuery, clauses: list[Clause]) -> dict[str, Any]:
         filters: list[dict[str, Any]] = visibility_filter(query.visibility)
         for field, values in query.filters.items():
             if field not in FACET_SOURCE:
@@ -268,14 +354,14 @@ class ElasticsearchBackend:
             filters.append({"range": {"modified": bounds}})
         bool_query: dict[str, Any] = {"filter": filters}
         if clauses:
-            bool_query["must"] = [clause_query(c) for c in clauses]
+            bool_query["must"] = [clause_query(c, self.pipeline) for c in clauses]
             needle = fold(query.text.replace('"', "").replace("*", "")).strip()
             bool_query["should"] = [
                 {"term": {"title_norm_zh": {"value": needle, "boost": 30}}},
                 {"term": {"title_norm_en": {"value": needle, "boost": 30}}},
                 {
                     "multi_match": {
-                        "query": needle,
+                        "query": index_text(needle),
                         "type": "phrase",
                         "fields": ["title_zh", "title_en"],
                         "boost": 8,
@@ -308,10 +394,11 @@ class ElasticsearchBackend:
         return body
 
     async def search(self, query: SearchQuery) -> SearchResult:
-        response = await self._call(self.client.search(index=self.alias, **self._body(query)))
+        clauses = await self._plan(query)
+        body = self._body(query, clauses)
+        response = await self._call(self.client.search(index=self.alias, **body))
         raw_hits = response["hits"]["hits"]
         more = len(raw_hits) > query.limit
-        clauses = plan(query.terms)
         hits = [
             Hit(
                 name=h["_source"]["doc"]["name"],
@@ -346,7 +433,7 @@ class ElasticsearchBackend:
                     "must": [
                         {
                             "multi_match": {
-                                "query": needle,
+                                "query": index_text(needle),
                                 "type": "phrase_prefix",
                                 "fields": ["title_zh", "title_en"],
                             }

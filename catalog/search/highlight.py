@@ -10,12 +10,18 @@ import re
 
 from catalog.search.documents import HL_END, HL_START
 from catalog.search.query import CJK_RE
-from catalog.search.text import Clause, fold_with_offsets, surface_forms
+from catalog.search.text import Clause, fold, fold_with_offsets, stem, surface_forms
 
 SNIPPET_CHARS = 160
+FIELDS = ("title_zh", "title_en", "description_zh", "description_en")
+LATIN_RE = re.compile("[a-z]+")
 
 
-def term_pattern(clauses: list[Clause]) -> re.Pattern[str] | None:
+def term_pattern(
+    clauses: list[Clause], variants: dict[str, set[str]] | None = None
+) -> re.Pattern[str] | None:
+    """What to mark: the plan's words and, from ``variants`` (stem → the words of the text
+    with that stem), the other forms of an English word that matched by its stem."""
     parts: list[str] = []
     for form, prefix in surface_forms(clauses):
         words = form.split()
@@ -27,7 +33,9 @@ def term_pattern(clauses: list[Clause]) -> re.Pattern[str] | None:
             elif prefix and i == len(words) - 1:
                 pieces.append(rf"\b{escaped}\w*")
             else:
-                pieces.append(rf"\b{escaped}\b")
+                forms = sorted({word, *(variants or {}).get(stem(word), ())}, key=len)
+                alternation = "|".join(re.escape(f) for f in reversed(forms))
+                pieces.append(rf"\b(?:{alternation})\b")
         parts.append(r"\W+".join(pieces))
     if not parts:
         return None
@@ -82,7 +90,13 @@ def snippet(text: str, pattern: re.Pattern[str] | None) -> str | None:
 
 def highlights(document: dict[str, object], clauses: list[Clause]) -> dict[str, str]:
     """Marked titles and description snippets of one hit, for the fields that matched."""
-    pattern = term_pattern(clauses)
+    variants: dict[str, set[str]] = {}
+    for field in FIELDS:
+        value = document.get(field)
+        if isinstance(value, str):
+            for word in LATIN_RE.findall(fold(value)):
+                variants.setdefault(stem(word), set()).add(word)
+    pattern = term_pattern(clauses, variants)
     found: dict[str, str] = {}
     for field, how in (
         ("title_zh", mark),

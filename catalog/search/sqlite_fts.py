@@ -30,7 +30,19 @@ from catalog.search.query import (
     Visibility,
     parse_terms,
 )
-from catalog.search.text import Phrase, document_pinyin, fold, learn, plan, text_tokens
+from catalog.search.text import (
+    ANALYSIS_VERSION,
+    Clause,
+    Phrase,
+    corrections,
+    document_pinyin,
+    fold,
+    index_text,
+    learn,
+    plan,
+    typo_candidates,
+    vocabulary_words,
+)
 from core.errors import BadRequest
 
 log = logging.getLogger("shudu.search")
@@ -61,6 +73,8 @@ CREATE TABLE IF NOT EXISTS search_terms (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS search_terms_doc ON search_terms (docid, field);
 CREATE TABLE IF NOT EXISTS search_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+-- Latin words as written (not stemmed), that a mistyped query word may be corrected to.
+CREATE TABLE IF NOT EXISTS search_words (word TEXT PRIMARY KEY) WITHOUT ROWID;
 INSERT OR IGNORE INTO search_meta VALUES ('generation', 0);
 CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(
     title_zh, title_en, tags, org, description_zh, description_en, pinyin, initials,
@@ -68,14 +82,12 @@ CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(
 );
 """
 
-# Bumped when the text pipeline (catalog.search.text) changes what is indexed: an index built
-# by another version is dropped at start-up and must be rebuilt (`shudu search reindex`).
-ANALYSIS_VERSION = 4
 DROP = """
 DROP TABLE IF EXISTS search_fts;
 DROP TABLE IF EXISTS search_terms;
 DROP TABLE IF EXISTS search_docs;
 DROP TABLE IF EXISTS search_meta;
+DROP TABLE IF EXISTS search_words;
 """
 TEXT_COLUMNS = "{title_zh title_en tags org description_zh description_en}"
 COLUMNS = {"text": TEXT_COLUMNS, "pinyin": "pinyin", "initials": "initials"}
@@ -116,20 +128,20 @@ def _any(parts: list[str]) -> str:
     return parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
 
 
-def match_expression(terms: list[Term]) -> str | None:
+def match_expression(clauses: list[Clause]) -> str | None:
     """An FTS5 MATCH expression built only from quoted tokens: nothing the user typed is syntax.
 
     Each term's plan (catalog.search.text) becomes ``(alternative OR …)``, an alternative is
     its slots ANDed, and a slot is its phrases (the word and its synonyms) ORed.
     """
-    clauses: list[str] = []
-    for clause in plan(terms):
+    parts: list[str] = []
+    for clause in clauses:
         alternatives = []
         for alternative in clause:
             slots = [_any([_phrase(p) for p in slot if p.tokens]) for slot in alternative]
             alternatives.append(slots[0] if len(slots) == 1 else "(" + " AND ".join(slots) + ")")
-        clauses.append(_any(alternatives))
-    return " AND ".join(clauses) if clauses else None
+        parts.append(_any(alternatives))
+    return " AND ".join(parts) if parts else None
 
 
 def _bump(conn: sqlite3.Connection) -> None:
@@ -194,10 +206,6 @@ class FacetBitmaps:
         for docid in docids:
             bits[docid >> 3] |= 1 << (docid & 7)
         return int.from_bytes(bits, "little")
-
-
-def _tokens(*texts: str) -> str:
-    return " ".join(t for text in texts for t in text_tokens(fold(text)))
 
 
 class SqliteFtsBackend:
@@ -265,6 +273,7 @@ class SqliteFtsBackend:
                     conn.execute("DELETE FROM search_fts")
                     conn.execute("DELETE FROM search_terms")
                     conn.execute("DELETE FROM search_docs")
+                    conn.execute("DELETE FROM search_words")
                 else:
                     self._delete_names(conn, [d["name"] for d in documents])
                 for doc in documents:
@@ -293,15 +302,28 @@ class SqliteFtsBackend:
                         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         (
                             rowid,
-                            _tokens(doc["title_zh"]),
-                            _tokens(doc["title_en"]),
-                            _tokens(*doc["tags"]),
-                            _tokens(doc["organization_title_zh"], doc["organization_title_en"]),
-                            _tokens(doc["description_zh"]),
-                            _tokens(doc["description_en"]),
+                            index_text(doc["title_zh"]),
+                            index_text(doc["title_en"]),
+                            index_text(*doc["tags"]),
+                            index_text(doc["organization_title_zh"], doc["organization_title_en"]),
+                            index_text(doc["description_zh"]),
+                            index_text(doc["description_en"]),
                             pinyin,
                             initials,
                         ),
+                    )
+                    words: set[str] = set()
+                    for text in (
+                        doc["title_zh"],
+                        doc["title_en"],
+                        *doc["tags"],
+                        doc["organization_title_en"],
+                        doc["description_en"],
+                    ):
+                        words |= vocabulary_words(fold(text))
+                    conn.executemany(
+                        "INSERT OR IGNORE INTO search_words (word) VALUES (?)",
+                        [(w,) for w in words],
                     )
                     terms = [
                         (field, value, rowid)
@@ -464,10 +486,30 @@ class SqliteFtsBackend:
     def _doc_count(conn: sqlite3.Connection) -> int:
         return int(conn.execute("SELECT count(*) FROM search_docs").fetchone()[0])
 
+    def _plan(self, terms: list[Term]) -> list[Clause]:
+        """The query plan, with mistyped words corrected from the index's own vocabulary."""
+        wanted = sorted(typo_candidates(terms))
+        if not wanted:
+            return plan(terms)
+        known: set[str] = set()
+        with self._conn() as conn:
+            for i in range(0, len(wanted), 500):
+                chunk = wanted[i : i + 500]
+                marks = ",".join("?" * len(chunk))
+                known.update(
+                    row[0]
+                    for row in conn.execute(
+                        f"SELECT word FROM search_words WHERE word IN ({marks})",  # noqa: S608
+                        chunk,
+                    )
+                )
+        return plan(terms, corrections(terms, known))
+
     def _search(self, query: SearchQuery) -> SearchResult:
         self._ensure()
         terms = query.terms
-        match = match_expression(terms)
+        clauses = self._plan(terms)
+        match = match_expression(clauses)
         params: list[Any] = []
         if match is not None:
             needle = fold(query.text.replace('"', "").replace("*", "")).strip()
@@ -494,7 +536,7 @@ class SqliteFtsBackend:
         with self._conn() as conn:
             if match is None and self._browsable(query):
                 total, rows, facet_rows = self._browse(conn, query)
-                return self._result(query, terms, total, rows, facet_rows)
+                return self._result(query, clauses, total, rows, facet_rows)
             try:
                 # The matching set is computed once into a temporary table; the count, the
                 # page and the facets all read it (one snapshot: a read transaction).
@@ -538,19 +580,18 @@ class SqliteFtsBackend:
                 if isinstance(exc, sqlite3.OperationalError):
                     raise BadRequest(f"The search could not be run: {exc}") from exc
                 raise
-        return self._result(query, terms, total, rows, facet_rows)
+        return self._result(query, clauses, total, rows, facet_rows)
 
     def _result(
         self,
         query: SearchQuery,
-        terms: list[Term],
+        clauses: list[Clause],
         total: int,
         rows: list[Any],
         facet_rows: list[Any],
     ) -> SearchResult:
         more = len(rows) > query.limit
         rows = rows[: query.limit]
-        clauses = plan(terms)
         hits = []
         for _rowid, name, raw, key in rows:
             doc = orjson.loads(raw)
@@ -580,7 +621,7 @@ class SqliteFtsBackend:
             return []
         last = terms[-1]
         terms[-1] = Term(last.text, phrase=last.phrase, prefix=True)
-        match = match_expression(terms)
+        match = match_expression(plan(terms))
         params: list[Any] = [match]
         visible = self._visibility(visibility, params)
         out: list[Suggestion] = []

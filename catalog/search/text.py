@@ -18,11 +18,17 @@ from typing import Any
 
 import opencc
 import rjieba
+import snowballstemmer
 from pypinyin import lazy_pinyin
 
 from catalog.search.query import CJK_RE, WORD_RE, Term, cjk_bigrams
 
 SYNONYMS_FILE = Path(__file__).with_name("synonyms.txt")
+
+# Bumped when what this pipeline indexes changes: an index built by another version is emptied
+# at start-up (embedded) or replaced by an empty one (Elasticsearch) and must be rebuilt with
+# `shudu search reindex`.
+ANALYSIS_VERSION = 5
 
 # Single characters that carry no meaning in a query ("城市的交通"): dropped between words.
 CJK_STOP = frozenset("的和与及或之了在")
@@ -131,6 +137,83 @@ def segment(run: str) -> list[str]:
     return merged or [run]
 
 
+# -- English: stems and typos -----------------------------------------------------------------
+
+TYPO_MIN = 5  # words this long or longer are forgiven one typo,
+TYPO_MAX = 24  # up to this long (a longer "word" is not a word: no thousands of candidates)
+VOCABULARY_MIN = TYPO_MIN - 1  # one deletion away from the shortest forgiven word
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+_LATIN_RE = re.compile("[a-z]+")
+
+
+def _stemmer() -> Any:
+    stemmer = getattr(_local, "stemmer", None)
+    if stemmer is None:  # the Snowball stemmers keep state: one per thread
+        stemmer = _local.stemmer = snowballstemmer.stemmer("english")
+    return stemmer
+
+
+def stem(word: str) -> str:
+    """The Snowball (Porter2) English stem of a folded word: hospitals → hospit.
+
+    Elasticsearch's `stemmer` filter with language `porter2` is the same algorithm, so both
+    engines index and query the same stems. Words that are not plain Latin letters stay.
+    """
+    if len(word) < 3 or not _LATIN_RE.fullmatch(word):
+        return word
+    return str(_stemmer().stemWord(word))
+
+
+def vocabulary_words(folded: str) -> set[str]:
+    """The Latin words of folded text that a typo may be corrected to (unstemmed)."""
+    return {w for w in _LATIN_RE.findall(folded) if len(w) >= VOCABULARY_MIN}
+
+
+def one_edit(word: str) -> set[str]:
+    """Every string one edit away: a letter deleted, inserted, replaced, or two swapped."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    found = {a + b[1:] for a, b in splits if b}
+    found |= {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    found |= {a + c + b[1:] for a, b in splits if b for c in _LETTERS}
+    found |= {a + c + b for a, b in splits for c in _LETTERS}
+    found.discard(word)
+    return found
+
+
+def typo_words(terms: list[Term]) -> list[str]:
+    """The words of a query that are forgiven a typo: single Latin words of TYPO_MIN letters."""
+    found: list[str] = []
+    for term in terms:
+        word = fold(term.text)
+        forgiven = not term.phrase and not term.prefix and TYPO_MIN <= len(word) <= TYPO_MAX
+        if forgiven and _LATIN_RE.fullmatch(word) and word not in found:
+            found.append(word)
+    return found
+
+
+def corrections(terms: list[Term], known: set[str]) -> dict[str, tuple[str, ...]]:
+    """For each forgiven word the index does not know, the known words one edit away.
+
+    ``known`` is the subset of the words and their one-edit neighbours that the engine's
+    vocabulary holds. A word the index knows is taken as typed.
+    """
+    found: dict[str, tuple[str, ...]] = {}
+    for word in typo_words(terms):
+        if word not in known:
+            near = sorted(one_edit(word) & known)
+            if near:
+                found[word] = tuple(near)
+    return found
+
+
+def typo_candidates(terms: list[Term]) -> set[str]:
+    """What to look up in the vocabulary for `corrections`."""
+    wanted: set[str] = set()
+    for word in typo_words(terms):
+        wanted |= {word, *(w for w in one_edit(word) if len(w) >= VOCABULARY_MIN)}
+    return wanted
+
+
 # -- pinyin ---------------------------------------------------------------------------------------
 
 
@@ -217,14 +300,19 @@ def synonyms(folded: str) -> tuple[str, ...]:
 
 
 def text_tokens(folded: str) -> list[str]:
-    """Index tokens of folded text: CJK runs as overlapping bigrams, other words whole."""
+    """Index tokens of folded text: CJK runs as overlapping bigrams, other words stemmed."""
     tokens: list[str] = []
     for word in WORD_RE.findall(folded):
         if CJK_RE.match(word):
             tokens.extend(cjk_bigrams(word))
         else:
-            tokens.append(word)
+            tokens.append(stem(word))
     return tokens
+
+
+def index_text(*texts: str) -> str:
+    """What an engine indexes for texts: their tokens, joined by spaces (no analysis left)."""
+    return " ".join(t for text in texts for t in text_tokens(fold(text)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,7 +338,7 @@ def _slot(text: str, prefix: bool = False) -> Slot:
     return (_phrase(text, prefix), *(_phrase(s) for s in synonyms(text)))
 
 
-def plan_term(term: Term) -> Clause:
+def plan_term(term: Term, fixes: dict[str, tuple[str, ...]] | None = None) -> Clause:
     folded = fold(term.text)
     words = WORD_RE.findall(folded)
     if not words:
@@ -266,6 +354,7 @@ def plan_term(term: Term) -> Clause:
     else:
         alternatives.append((_slot(words[0], term.prefix),))
     whole = " ".join(words)
+    alternatives.extend((_slot(near),) for near in (fixes or {}).get(whole, ()))
     if len(alternatives[0]) > 1 or len(words) > 1:  # a single slot has its synonyms already
         alternatives.extend(((_phrase(s),),) for s in synonyms(whole))
     if not CJK_RE.search(whole):
@@ -301,11 +390,12 @@ def _spaced_pinyin(terms: list[Term]) -> Clause | None:
     return (words, *_pinyin_alternatives(text, syllables, terms[-1].prefix))
 
 
-def plan(terms: list[Term]) -> list[Clause]:
+def plan(terms: list[Term], fixes: dict[str, tuple[str, ...]] | None = None) -> list[Clause]:
+    """The query plan of the terms, with ``fixes`` (from `corrections`) for words mistyped."""
     spaced = _spaced_pinyin(terms)
     if spaced is not None:
         return [spaced]
-    return [clause for clause in (plan_term(t) for t in terms) if clause]
+    return [clause for clause in (plan_term(t, fixes) for t in terms) if clause]
 
 
 def surface_forms(clauses: list[Clause]) -> list[tuple[str, bool]]:

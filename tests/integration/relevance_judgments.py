@@ -119,6 +119,54 @@ GLUED: dict[str, dict[str, int]] = {
     "公交线路站点": {r"^bus-routes": 2},
 }
 
+# Other forms of the English words (stems: catalog.search.text.stem).
+ENGLISH_FORMS: dict[str, dict[str, int]] = {
+    "hospital bed": JUDGMENTS["hospital beds"],
+    "hospitals": JUDGMENTS["hospital beds"],
+    "kindergarten": JUDGMENTS["kindergartens"],
+    "charging point": JUDGMENTS["charging points"],
+    "car park": JUDGMENTS["car parks"],
+    "weather forecast": JUDGMENTS["weather forecasts"],
+    "pharmacy": JUDGMENTS["pharmacies"],
+    "job fair": JUDGMENTS["job fairs"],
+    "traffic accident": JUDGMENTS["traffic accidents"],
+    "tourism statistic": JUDGMENTS["tourism statistics"],
+    "procured by government": JUDGMENTS["government procurement"],
+    "marathons": JUDGMENTS["marathon"],
+    "public toilet": JUDGMENTS['"public toilets"'],
+    "evaluations of credit": JUDGMENTS["credit evaluation"],
+    "charging": JUDGMENTS["charging points"],
+}
+ENGLISH = {
+    q: j
+    for q, j in JUDGMENTS.items()
+    if q.isascii() and q.replace(" ", "").isalpha() and any(len(w) >= 5 for w in q.split())
+}
+
+
+def _typo(query: str, how: str) -> str | None:
+    """One edit in the middle of the query's first word that stays five letters or more."""
+    words = query.split()
+    shortest = 5 if how == "swap" else 6
+    i = next((n for n, w in enumerate(words) if len(w) >= shortest), None)
+    if i is None:
+        return None
+    word, mid = words[i], len(words[i]) // 2
+    if how == "swap":
+        words[i] = word[: mid - 1] + word[mid] + word[mid - 1] + word[mid + 1 :]
+    else:
+        words[i] = word[:mid] + word[mid + 1 :]
+    return " ".join(words)
+
+
+# Typed in a hurry: two letters swapped, or one left out (one edit, forgiven).
+ENGLISH_TYPOS = {
+    typo: j
+    for q, j in ENGLISH.items()
+    for how in ("swap", "drop")
+    if (typo := _typo(q, how)) is not None
+}
+
 CLASSES: dict[str, dict[str, dict[str, int]]] = {
     "today's 50": JUDGMENTS,
     "traditional": TRADITIONAL,
@@ -127,4 +175,6 @@ CLASSES: dict[str, dict[str, dict[str, int]]] = {
     "initials": INITIALS,
     "synonyms": SYNONYMS,
     "glued words": GLUED,
+    "english forms": ENGLISH_FORMS,
+    "english typos": ENGLISH_TYPOS,
 }

@@ -66,6 +66,7 @@ async def test_ndcg_at_10(
 ) -> None:
     public = [d["name"] for d in demo_documents if d["public"]]
     assert len(JUDGMENTS) >= 40
+    assert sum(len(judged) for judged in CLASSES.values()) >= 200
     by_class: dict[str, dict[str, float]] = {}
     for kind, judgments in CLASSES.items():
         scores = by_class[kind] = {}
