@@ -200,3 +200,18 @@ class DatasetRevision(Base):
         ForeignKey("users.id", ondelete="SET NULL"), default=None
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SearchMiss(Base):
+    """A search that found nothing: the words only, how often, first and last seen.
+
+    No user, address or session is kept. See
+    docs/architecture.md, "Searches that found nothing".
+    """
+
+    __tablename__ = "search_misses"
+
+    text: Mapped[str] = mapped_column(String(100), primary_key=True)
+    count: Mapped[int] = mapped_column(default=1)
+    first_seen: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -17,6 +17,7 @@ from api.runtime.search import search_runtime
 from api.state import in_transaction
 from catalog.search.documents import HL_END, HL_START
 from catalog.search.interfaces import SearchResult
+from catalog.search.misses import SearchMissService
 from catalog.search.query import FACET_FIELDS, MAX_QUERY_CHARS, SearchQuery, Sort, Visibility
 from catalog.search.service import visibility_for
 from catalog.services import ThemeService
@@ -116,6 +117,13 @@ async def run_search(
     if facet_size is not None:
         query = replace(query, facet_size=facet_size)
     result = await search_runtime(request).backend.search(query)
+    unfiltered = not query.filters and query.modified_from is None and query.modified_to is None
+    if result.total == 0 and query.text.strip() and unfiltered and query.after is None:
+        # Nothing in the whole catalog (not just under a filter): count the words, no more.
+        def count(session: Session, _: Principal) -> None:
+            SearchMissService(session).record(query.text)
+
+        await in_transaction(request, count, write=True)
     return query, result, labels
 
 

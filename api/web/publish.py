@@ -52,6 +52,7 @@ from catalog.harvest.services import HarvestSourceService, run_source
 from catalog.licenses import OPEN_LICENSES
 from catalog.models import Dataset, DatasetRevision, Frequency, Grade, OpenLevel
 from catalog.schemas import DatasetCreate, DatasetUpdate, ResourceCreate
+from catalog.search.misses import SearchMissService
 from catalog.services import DatasetService, ThemeService
 from core.errors import (
     BadRequest,
@@ -1140,9 +1141,34 @@ async def harvest(request: Request) -> Response:
     return response
 
 
+# -- what people looked for and did not find ------------------------------------------------
+
+
+async def missed_searches(request: Request) -> Response:
+    """Searches of the whole catalog that found nothing, by how often: data people want."""
+
+    def work(session: Session, principal: Principal) -> dict[str, Any]:
+        departments = _departments(session, principal)  # the publisher console is for publishers
+        return {
+            "department": _chosen(departments, request.query_params.get("org")),
+            "misses": SearchMissService(session).top(days=MISS_DAYS, limit=MISS_ROWS),
+            "days": MISS_DAYS,
+        }
+
+    context = await _guarded(request, work)
+    if isinstance(context, Response):
+        return context
+    return render(request, "console_searches.html", context)
+
+
+MISS_DAYS = 90
+MISS_ROWS = 100
+
+
 def routes() -> list[Route]:
     return [
         Route(HOME, console_home, methods=["GET"]),
+        Route(f"{HOME}/searches", missed_searches, methods=["GET"]),
         Route(f"{HOME}/harvest", harvest, methods=["GET", "POST"]),
         Route(f"{HOME}/new", new_dataset, methods=["GET", "POST"]),
         Route(f"{HOME}/datasets/{{name}}", dataset_page, methods=["GET"]),

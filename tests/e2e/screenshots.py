@@ -92,6 +92,7 @@ def _publisher_pages(page: Page) -> list[tuple[str, str]]:
         ("console-publish", "/console/publish"),
         ("console-publish-new", "/console/publish/new"),
         ("console-publish-harvest", "/console/publish/harvest"),
+        ("console-publish-searches", "/console/publish/searches"),
         ("exchange-provider", "/exchange"),
         ("exchange-products", "/exchange/products"),
     ]

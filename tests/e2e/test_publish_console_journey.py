@@ -2,8 +2,8 @@
 member uses it: sign in, create a dataset through the form by keyboard, upload a GBK table
 with a column of resident ID numbers (loaded in the background, as the demo does), see the
 publication refused naming the column and the row, mark the field personal, make the data
-conditional, publish, and find the dataset through the public search. axe on every console
-page, in both languages and both modes."""
+conditional, publish, find the dataset through the public search, and see a search that found
+nothing listed in the console. axe on every console page, in both languages and both modes."""
 
 from __future__ import annotations
 
@@ -178,5 +178,12 @@ def test_a_publisher_publishes_a_table_through_the_console(
             return bool(page.locator(f"a[href='/dataset/{name}']").count())
 
         wait_until(found, "the dataset reaching the public search", 60)
+
+        # What people looked for and did not find reaches the console.
+        missing = f"洪水地图{lang}{mode}"
+        page.goto(f"{demo.base}/search?q={missing}")
+        page.goto(f"{demo.base}/console/publish/searches")
+        assert missing in page.locator("main table").inner_text()
+        _check(page, f"console searches {lang} {mode}", elder)
     finally:
         context.close()

@@ -166,3 +166,46 @@ def test_ckanapi_dump_returns_every_public_dataset(demo: Demo, tmp_path: Path) -
     assert len(dumped) == total
     assert len({d["name"] for d in dumped}) == total
     assert {d["private"] for d in dumped} == {False}
+
+
+def test_chinese_as_people_type_it_on_the_demo(demo: Demo) -> None:
+    """A Traditional title created through the API is found by Simplified, by the variant 台 and
+    by pinyin; the real ckanapi CLI's package_search for 空气 ranks the air-quality data first."""
+    from ckanapi import RemoteCKAN
+
+    made = subprocess.run(
+        [*SHUDU, "token", "create", "admin@demo.shudu.example", "--write"],
+        env=demo.env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    ckan = RemoteCKAN(demo.base, apikey=made.stdout.strip().splitlines()[-1])
+    ckan.action.package_create(
+        name="taipei-air-monitoring",
+        title="臺北市空氣品質監測",
+        title_translated={"zh": "臺北市空氣品質監測", "en": "Taipei air monitoring"},
+        notes="監測站逐時資料",
+        owner_org="ecology-environment-bureau",
+        license_id="cc-by",
+    )
+
+    def first(q: str) -> str | None:
+        items = httpx.get(f"{demo.base}/api/v1/search", params={"q": q}).json()["items"]
+        return items[0]["name"] if items else None
+
+    wait_until(lambda: first("臺北市空氣品質監測") is not None, "the new dataset indexed", 30)
+    for typed in ("台北市空气品质监测", "空气品质", "台北", "taibei", "taibeishi kongqi"):
+        assert first(typed) == "taipei-air-monitoring", typed
+
+    bin_dir = Path(sys.executable).parent
+    done = subprocess.run(
+        [f"{bin_dir}/ckanapi", "action", "package_search", "q=空气", "rows=5", "-r", demo.base],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    ranked = [r["name"] for r in json.loads(done.stdout)["results"]]
+    assert all("air" in name for name in ranked[:3]), ranked
