@@ -361,7 +361,7 @@ class ElasticsearchBackend:
                 {"term": {"title_norm_en": {"value": needle, "boost": 30}}},
                 {
                     "multi_match": {
-                        "query": index_text(needle),
+                        "query": index_text(needle) if self.pipeline else needle,
                         "type": "phrase",
                         "fields": ["title_zh", "title_en"],
                         "boost": 8,
@@ -433,7 +433,7 @@ class ElasticsearchBackend:
                     "must": [
                         {
                             "multi_match": {
-                                "query": index_text(needle),
+                                "query": index_text(needle) if self.pipeline else needle,
                                 "type": "phrase_prefix",
                                 "fields": ["title_zh", "title_en"],
                             }

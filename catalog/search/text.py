@@ -157,8 +157,8 @@ def _stemmer() -> Any:
 def stem(word: str) -> str:
     """The Snowball (Porter2) English stem of a folded word: hospitals → hospit.
 
-    Elasticsearch's `stemmer` filter with language `porter2` is the same algorithm, so both
-    engines index and query the same stems. Words that are not plain Latin letters stay.
+    Both engines index these stems (`text_tokens`), so they need no stemmer of their own.
+    Words that are not plain Latin letters stay as they are.
     """
     if len(word) < 3 or not _LATIN_RE.fullmatch(word):
         return word
