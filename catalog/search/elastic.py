@@ -136,20 +136,7 @@ def _es_doc(doc: dict[str, Any], pipeline: bool = True) -> dict[str, Any]:
         "title_sort": doc["title_sort"],
         "title_pinyin": pinyin,
         "title_initials": initials,
-        "words": sorted(
-            set().union(
-                *(
-                    vocabulary_words(fold(text))
-                    for text in (
-                        doc["title_zh"],
-                        doc["title_en"],
-                        *doc["tags"],
-                        doc["organization_title_en"],
-                        doc["description_en"],
-                    )
-                )
-            )
-        ),
+        "words": sorted(vocabulary_words(doc)),
         "doc": doc,
     }
 

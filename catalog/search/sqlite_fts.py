@@ -312,18 +312,9 @@ class SqliteFtsBackend:
                             initials,
                         ),
                     )
-                    words: set[str] = set()
-                    for text in (
-                        doc["title_zh"],
-                        doc["title_en"],
-                        *doc["tags"],
-                        doc["organization_title_en"],
-                        doc["description_en"],
-                    ):
-                        words |= vocabulary_words(fold(text))
                     conn.executemany(
                         "INSERT OR IGNORE INTO search_words (word) VALUES (?)",
-                        [(w,) for w in words],
+                        [(w,) for w in vocabulary_words(doc)],
                     )
                     terms = [
                         (field, value, rowid)

@@ -165,9 +165,16 @@ def stem(word: str) -> str:
     return str(_stemmer().stemWord(word))
 
 
-def vocabulary_words(folded: str) -> set[str]:
-    """The Latin words of folded text that a typo may be corrected to (unstemmed)."""
-    return {w for w in _LATIN_RE.findall(folded) if len(w) >= VOCABULARY_MIN}
+def vocabulary_words(document: dict[str, Any]) -> set[str]:
+    """The Latin words of a document that a typo may be corrected to (folded, unstemmed)."""
+    texts = (
+        document["title_zh"],
+        document["title_en"],
+        *document["tags"],
+        document["organization_title_en"],
+        document["description_en"],
+    )
+    return {w for t in texts for w in _LATIN_RE.findall(fold(t)) if len(w) >= VOCABULARY_MIN}
 
 
 def one_edit(word: str) -> set[str]:

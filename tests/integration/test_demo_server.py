@@ -105,7 +105,8 @@ def test_cli_token_works_against_the_server(demo: Demo) -> None:
     assert refused.status_code == 403
 
 
-def test_a_published_change_becomes_searchable(demo: Demo) -> None:
+def admin_token(demo: Demo) -> str:
+    """A write token of the demo's site admin, made by the CLI."""
     made = subprocess.run(
         [*SHUDU, "token", "create", "admin@demo.shudu.example", "--write"],
         env=demo.env,
@@ -114,7 +115,11 @@ def test_a_published_change_becomes_searchable(demo: Demo) -> None:
         check=True,
         timeout=60,
     )
-    headers = {"Authorization": f"Bearer {made.stdout.strip().splitlines()[-1]}"}
+    return made.stdout.strip().splitlines()[-1]
+
+
+def test_a_published_change_becomes_searchable(demo: Demo) -> None:
+    headers = {"Authorization": f"Bearer {admin_token(demo)}"}
     name = httpx.get(f"{demo.base}/api/v1/datasets", params={"limit": 1}).json()["items"][0]["name"]
     started = time.monotonic()
     patched = httpx.patch(
@@ -173,15 +178,7 @@ def test_chinese_as_people_type_it_on_the_demo(demo: Demo) -> None:
     by pinyin; the real ckanapi CLI's package_search for 空气 ranks the air-quality data first."""
     from ckanapi import RemoteCKAN
 
-    made = subprocess.run(
-        [*SHUDU, "token", "create", "admin@demo.shudu.example", "--write"],
-        env=demo.env,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
-    ckan = RemoteCKAN(demo.base, apikey=made.stdout.strip().splitlines()[-1])
+    ckan = RemoteCKAN(demo.base, apikey=admin_token(demo))
     ckan.action.package_create(
         name="taipei-air-monitoring",
         title="臺北市空氣品質監測",
