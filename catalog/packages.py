@@ -121,6 +121,39 @@ class PackagePage:
     facets: dict[str, list[tuple[str, str, int]]] = field(default_factory=dict)  # name, label, n
 
 
+@dataclass(frozen=True, slots=True)
+class FqTerm:
+    """One ``field:value`` of fq (or of q): a quoted or bare value, or a ``[FROM TO UNTIL]``."""
+
+    key: str  # without its + or -
+    raw: str
+    negate: bool
+
+    @property
+    def is_range(self) -> bool:
+        return self.raw.startswith("[")
+
+    @property
+    def value(self) -> str:
+        return self.raw.strip('"').replace('\\"', '"')
+
+
+def fq_terms(fq: str) -> list[FqTerm]:
+    """fq's terms, those that say nothing in our catalog (IGNORED_FQ) left out."""
+    rest = _FQ_TERM.sub(" ", fq)
+    leftover = [w for w in rest.split() if w.upper() not in ("AND", "+")]
+    if leftover:
+        raise SearchQueryError(
+            f"Cannot parse fq near {leftover[0]!r}; use field:value terms joined by spaces"
+        )
+    terms = []
+    for key, raw in _FQ_TERM.findall(fq):
+        bare = key.lstrip("+-")
+        if bare not in IGNORED_FQ:
+            terms.append(FqTerm(bare, raw, key.startswith("-")))
+    return terms
+
+
 def _parse_time(raw: str) -> datetime:
     text = raw.strip().strip('"')
     if text.upper().startswith("NOW"):
@@ -207,26 +240,17 @@ class PackageService:
 
     def _fq(self, fq: str) -> list[ColumnElement[bool]]:
         conditions: list[ColumnElement[bool]] = []
-        rest = _FQ_TERM.sub(" ", fq)
-        leftover = [w for w in rest.split() if w.upper() not in ("AND", "+")]
-        if leftover:
-            raise SearchQueryError(
-                f"Cannot parse fq near {leftover[0]!r}; use field:value terms joined by spaces"
-            )
-        for key, raw in _FQ_TERM.findall(fq):
-            negate = key.startswith("-")
-            key = key.lstrip("+-")
-            if key in IGNORED_FQ:
-                continue
-            if raw.startswith("["):
-                if key not in ("metadata_modified", "metadata_created"):
-                    raise SearchQueryError(f"Ranges work on metadata_modified only, not {key!r}")
-                column = Dataset.modified if key == "metadata_modified" else Dataset.created_at
-                condition = _range(column, raw)
+        for term in fq_terms(fq):
+            if term.is_range:
+                if term.key not in ("metadata_modified", "metadata_created"):
+                    raise SearchQueryError(
+                        f"Ranges work on metadata_modified only, not {term.key!r}"
+                    )
+                column = Dataset.modified if term.key == "metadata_modified" else Dataset.created_at
+                condition = _range(column, term.raw)
             else:
-                value = raw.strip('"').replace('\\"', '"')
-                condition = self._field_condition(key, value)
-            conditions.append(~condition if negate else condition)
+                condition = self._field_condition(term.key, term.value)
+            conditions.append(~condition if term.negate else condition)
         return conditions
 
     def _field_condition(self, key: str, value: str) -> ColumnElement[bool]:
@@ -360,6 +384,39 @@ class PackageService:
             name: self._facet(name, conditions, query.facet_limit) for name in query.facet_fields
         }
         return PackagePage(count, results, facets)
+
+    def listed_page(
+        self, count: int, names: Sequence[str], facets: Mapping[str, Sequence[tuple[str, int]]]
+    ) -> PackagePage:
+        """A page the search engine found (catalog.package_search), re-checked and labelled.
+
+        The engine has public datasets only; the database still decides what may be listed, so
+        a dataset withdrawn since it was indexed drops out of the page.
+        """
+        conditions = self._listed(include_private=False, include_drafts=False)
+        loaded = {
+            d.name: d
+            for d in self.session.scalars(
+                select(Dataset).where(Dataset.name.in_(names), *conditions)
+            )
+        }
+        labels: dict[str, dict[str, str]] = {}
+        for facet, key, title in (
+            ("organization", Organization.name, Organization.title_zh),
+            ("groups", Theme.code, Theme.title_zh),
+        ):
+            if facets.get(facet):
+                values = [v for v, _ in facets[facet]]
+                rows = self.session.execute(select(key, title).where(key.in_(values)))
+                labels[facet] = {str(v): str(t) for v, t in rows if t}
+        return PackagePage(
+            count,
+            [loaded[n] for n in names if n in loaded],
+            {
+                name: [(v, labels.get(name, {}).get(v) or v, n) for v, n in counts]
+                for name, counts in facets.items()
+            },
+        )
 
     def _facet(
         self, name: str, conditions: list[ColumnElement[bool]], limit: int

@@ -40,6 +40,7 @@ from catalog.formats.ckan import (
 )
 from catalog.licenses import OPEN_LICENSES
 from catalog.models import Dataset, Resource
+from catalog.package_search import EngineAnswer, engine_search
 from catalog.packages import (
     MAX_ROWS,
     PackageQuery,
@@ -373,15 +374,22 @@ async def package_search(request: Request, params: Params) -> Any:
         include_drafts=_boolean(params, "include_drafts"),
     )
     free_text = split_q(query.q)[1]
+    answer: EngineAnswer | None = None
     if free_text:
+        backend = search_runtime(request).backend
         try:
-            query.ranked = await rank(search_runtime(request).backend, free_text)
+            answer = await engine_search(backend, query)
+            if answer is None:
+                query.ranked = await rank(backend, free_text)
         except ServiceUnavailable as exc:  # CKAN clients get answers while search is down
             log.warning("package_search falls back to the database: %s", exc.message)
 
     def work(session: Session, principal: Principal) -> Any:
         service = PackageService(session, principal)
-        page = service.search(query)
+        if answer is not None:
+            page = service.listed_page(answer.count, answer.names, answer.facets)
+        else:
+            page = service.search(query)
         return {
             "count": page.count,
             "sort": query.sort or "score desc, metadata_modified desc",

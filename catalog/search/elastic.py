@@ -371,11 +371,12 @@ class ElasticsearchBackend:
             "size": query.limit + 1,
             "track_total_hits": True,
             "_source": ["doc"],
-            "aggs": {
+        }
+        if query.facet_size > 0:  # Elasticsearch refuses a terms aggregation of size 0
+            body["aggs"] = {
                 facet: {"terms": {"field": source, "size": query.facet_size}}
                 for facet, source in FACET_SOURCE.items()
-            },
-        }
+            }
         if query.after is not None:
             body["search_after"] = list(query.after)
         return body
@@ -398,7 +399,7 @@ class ElasticsearchBackend:
         facets = {
             facet: [
                 FacetCount(str(b["key"]), int(b["doc_count"]))
-                for b in response["aggregations"][facet]["buckets"]
+                for b in response.get("aggregations", {}).get(facet, {}).get("buckets", [])
             ]
             for facet in FACET_FIELDS
         }

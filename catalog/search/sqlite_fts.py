@@ -554,7 +554,9 @@ class SqliteFtsBackend:
                 page_sql += f" ORDER BY h.sortkey {direction}, h.name {tie} LIMIT ?"
                 page_params.append(query.limit + 1)
                 rows = conn.execute(page_sql, page_params).fetchall()
-                if total * 4 < self._doc_count(conn):
+                if query.facet_size <= 0:
+                    facet_rows = []
+                elif total * 4 < self._doc_count(conn):
                     # Few hits: walk them and probe each one's terms (CROSS JOIN fixes the
                     # order; the planner would otherwise scan every term row).
                     facet_rows = conn.execute(
