@@ -342,8 +342,24 @@ def _phrase(text: str, prefix: bool = False) -> Phrase:
     return Phrase(text, tuple(text_tokens(text)), prefix=prefix)
 
 
+def _contains(outer: tuple[str, ...], inner: tuple[str, ...]) -> bool:
+    n = len(inner)
+    return any(outer[i : i + n] == inner for i in range(len(outer) - n + 1))
+
+
 def _slot(text: str, prefix: bool = False) -> Slot:
-    return (_phrase(text, prefix), *(_phrase(s) for s in synonyms(text)))
+    """The word and its synonyms, less any synonym that holds another of them (公交车 holds 公交).
+
+    Such a synonym matches nothing more, but its rarer tokens (交车) would score a document that
+    writes the synonym above one that writes the word the user typed.
+    """
+    phrases = [_phrase(text, prefix), *(_phrase(s) for s in synonyms(text))]
+    return tuple(
+        p
+        for p in phrases
+        if not any(q is not p and q.tokens and _contains(p.tokens, q.tokens) for q in phrases)
+        or p is phrases[0]
+    )
 
 
 def plan_term(term: Term, fixes: dict[str, tuple[str, ...]] | None = None) -> Clause:

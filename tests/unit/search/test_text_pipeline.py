@@ -54,3 +54,16 @@ def test_a_sites_synonym_file_extends_the_shipped_groups(tmp_path: Path) -> None
     finally:
         text.load_synonyms()
     assert "大巴" not in text.synonyms("公交")
+
+
+def test_a_synonym_that_holds_the_typed_word_is_left_out() -> None:
+    # 公交车 holds 公交: it matches nothing 公交 does not, and its rare bigram 交车 would lift
+    # 公交车辆实时到站 above 公交线路及站点信息 for 公交线路站点 (the demo's relevance set).
+    (clause,) = text.plan(parse_terms("公交"))
+    offered = {p.text for alternative in clause for slot in alternative for p in slot}
+    assert {"公交", "巴士", "公共汽车"} <= offered
+    assert "公交车" not in offered
+    (typed,) = text.plan(parse_terms("公交车"))
+    first = typed[0][0]
+    assert first[0].text == "公交车"  # what was typed always stays, first
+    assert "公交" in {p.text for p in first}
