@@ -19,6 +19,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from api.access.auth import SESSION_COOKIE
 from api.access.ratelimit import RateLimitMiddleware
 from api.audit import routes as audit_routes
 from api.audit.routes import AUDIT_SCHEMAS, audit_api
@@ -28,6 +29,7 @@ from api.html import error_page
 from api.http import JSONResponse, error_body, error_response
 from api.oauth import routes as oauth_routes
 from api.openapi import openapi_document
+from api.readcache import ReadCache
 from api.registry import Registry
 from api.runtime.audit import start_audit
 from api.runtime.datastore import link_fetcher, start_datastore
@@ -64,7 +66,6 @@ from core.settings import Settings
 log = logging.getLogger("shudu")
 
 HERE = Path(__file__).parent
-SESSION_COOKIE = "shudu_session"
 
 
 def _is_api(request: Request) -> bool:
@@ -237,4 +238,5 @@ def create_app(
     )
     # The developer pages render this document; they may not import the API families.
     app.state.api_document = api_document
+    app.state.read_cache = ReadCache()
     return app

@@ -95,7 +95,19 @@ def _sqlite_begin(connection: Connection) -> None:
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
+    from core import generation  # it maps a table on Base, defined above
+
+    engine = _make_engine(url, **kwargs)
+    generation.watch(engine)
+    return engine
+
+
+def _make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
+        # Enough connections for the request threads (anyio's 40): an overflow connection is
+        # opened and closed per request, with its pragmas, and that cost more than the read.
+        kwargs.setdefault("pool_size", 40)
+        kwargs.setdefault("max_overflow", 10)
         engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)

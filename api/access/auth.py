@@ -20,6 +20,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_SESSION_KEY = "csrf"
 CSRF_HEADER = "x-csrf-token"
 CSRF_FORM_FIELD = "csrf_token"
+SESSION_COOKIE = "shudu_session"  # the signed cookie of a browser's web session
 # Set by the CKAN Action API: its clients send the token raw, with no "Bearer" scheme.
 RAW_AUTHORIZATION = "shudu.raw_authorization"
 

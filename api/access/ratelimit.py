@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.access.auth import SESSION_COOKIE
 from api.access.tokens import InvalidAccessToken, looks_like_jwt
 from api.http import JSONResponse
 from core.db import transaction
@@ -71,7 +72,7 @@ def _caller_key(scope: Scope) -> tuple[str, str] | None:
     for name, value in scope["headers"]:
         if name == b"authorization":
             authorization = value.decode("latin-1")
-        elif name == b"cookie" and b"shudu_session=" in value:
+        elif name == b"cookie" and SESSION_COOKIE.encode() + b"=" in value:
             cookie = True
     if authorization is not None:
         _, _, credentials = authorization.partition(" ")

@@ -24,6 +24,7 @@ from starlette.routing import Route
 
 from api.access.auth import RAW_AUTHORIZATION
 from api.http import JSONResponse, read_json
+from api.readcache import Built, cached_json
 from api.registry import SCOPE_KEY, Scope
 from api.runtime.search import search_runtime
 from api.state import app_state, in_transaction
@@ -50,6 +51,7 @@ from catalog.packages import (
     split_q,
 )
 from catalog.schemas import ResourceCreate, ResourceUpdate
+from catalog.search.documents import is_public
 from catalog.services import DatasetService
 from core import jsonutil
 from core.db import transaction
@@ -255,6 +257,8 @@ async def endpoint(request: Request) -> Response:
             },
         }
         return JSONResponse(body, status_code=500)
+    if isinstance(result, Response):  # a whole answer (a kept read: api.readcache)
+        return result
     return JSONResponse({"help": _help(request, name), "success": True, "result": result})
 
 
@@ -350,11 +354,14 @@ async def package_show(request: Request, params: Params) -> Any:
     # Keys such as include_password_hash or include_tracking are ignored: nothing secret here.
     reference = _text(params, "id", required=True)
 
-    def work(session: Session, principal: Principal) -> Any:
+    def build(session: Session, principal: Principal) -> Built:
         service = PackageService(session, principal)
-        return _packages(request, service, [service.get(reference)])[0]
+        dataset = service.get(reference)
+        result = _packages(request, service, [dataset])[0]
+        envelope = {"help": _help(request, "package_show"), "success": True, "result": result}
+        return Built(envelope, is_public(dataset))
 
-    return await in_transaction(request, work)
+    return await cached_json(request, ("ckan.package_show", reference), build)
 
 
 @action("package_search")

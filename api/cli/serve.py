@@ -31,30 +31,57 @@ def _prepare_database(settings: Settings, *, migrate: bool) -> None:
         engine.dispose()
 
 
-def _serve(settings: Settings, host: str, port: int) -> None:
-    import uvicorn  # imported here: only the serving commands need it
-
+def app_from_environment() -> Any:
+    """The app of the settings in the environment: what each worker process builds."""
     from api.app import create_app
 
-    uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=True, log_level="info")
+    return create_app(settings_or_exit())
+
+
+def _serve(host: str, port: int, workers: int = 1) -> None:
+    import uvicorn  # imported here: only the serving commands need it
+
+    # Each worker process builds its own app from the same environment (and so the same
+    # settings); uvicorn's supervisor restarts a worker that dies and, on SIGINT or SIGTERM,
+    # lets every worker finish the requests in flight before it exits.
+    uvicorn.run(
+        "api.cli.serve:app_from_environment",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        proxy_headers=True,
+        log_level="info",
+    )
+
+
+WORKERS = click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Worker processes; each serves requests and runs the in-process background work.",
+)
 
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-def serve(host: str, port: int) -> None:
+@WORKERS
+def serve(host: str, port: int, workers: int) -> None:
     """Serve the portal (migrating the embedded SQLite database first)."""
     settings = settings_or_exit()
     _prepare_database(settings, migrate=settings.is_sqlite)
-    _serve(settings, host, port)
+    _serve(host, port, workers)
 
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--no-serve", is_flag=True, help="Load the demo catalog and stop.")
+@WORKERS
 @friendly
-def demo(host: str, port: int, no_serve: bool) -> None:
+def demo(host: str, port: int, no_serve: bool, workers: int) -> None:
     """Load the demo catalog if the database is empty, then serve."""
     from demo.loader import DEMO_PASSWORD, catalog_is_empty, load_demo
 
@@ -76,7 +103,7 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     finally:
         engine.dispose()
     if not no_serve:
-        _serve(settings, host, port)
+        _serve(host, port, workers)
 
 
 def _seed_exchange(session: Any, settings: Settings) -> None:

@@ -14,6 +14,7 @@ from api.http import (
     query_int,
     read_model,
 )
+from api.readcache import Built, cached_json
 from api.registry import Endpoint, Param, Registry
 from api.representations.catalog import (
     dataset_json,
@@ -30,6 +31,7 @@ from api.v1.params import (
 )
 from catalog.models import DatasetState, OpenLevel
 from catalog.schemas import DatasetCreate, DatasetUpdate
+from catalog.search.documents import is_public
 from catalog.services import DatasetService
 from core.identity.principal import Principal
 
@@ -112,10 +114,11 @@ async def show_dataset(request: Request) -> Response:
     name = request.path_params["name"]
     base_url = app_state(request).settings.base_url
 
-    def work(session: Session, principal: Principal) -> dict[str, Any]:
-        return dataset_json(DatasetService(session, principal).get(name), base_url)
+    def build(session: Session, principal: Principal) -> Built:
+        dataset = DatasetService(session, principal).get(name)
+        return Built(dataset_json(dataset, base_url), is_public(dataset))
 
-    return JSONResponse(await in_transaction(request, work))
+    return await cached_json(request, ("v1.dataset", name), build)
 
 
 @datasets_api.op(

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 
 from core.identity.models import OrgKind, OrgStatus, Role, User
 
@@ -30,6 +31,11 @@ class Principal:
     # Set for OAuth access tokens: the client acting, and the scopes its token carries.
     client_id: str | None = None
     scopes: frozenset[str] | None = None
+    # When the credential presented stops working by itself (an API token's expiry).
+    expires_at: datetime | None = None
+
+    def until(self, expires_at: datetime) -> Principal:
+        return replace(self, expires_at=expires_at)
 
     @classmethod
     def operator(cls) -> Principal:

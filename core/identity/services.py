@@ -310,7 +310,8 @@ class TokenService:
         # Recording last use at minute granularity keeps hot tokens from writing every request.
         if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
             self._record_use(token.id, now)
-        return Principal.for_user(token.user, can_write=token.can_write, via="token")
+        principal = Principal.for_user(token.user, can_write=token.can_write, via="token")
+        return principal.until(token.expires_at)
 
     def _record_use(self, token_id: uuid.UUID, now: datetime) -> None:
         """Best effort: last use is a hint for the owner, never a reason to fail a request.
