@@ -16,6 +16,8 @@ Fail closed: a write whose table cannot be told is counted; a database without t
 from __future__ import annotations
 
 import re
+import sqlite3
+import threading
 import weakref
 from typing import Any
 
@@ -142,15 +144,33 @@ def watch(engine: Engine) -> None:
         event.listen(engine, name, _transaction_ended)
 
 
+_RAW = threading.local()  # SQLite: one autocommit connection per thread, for reading only
+
+
 def current(bind: Engine | Connection) -> int | None:
     """The committed generation as ``bind`` sees it; None without the table (no caching)."""
     try:
         if isinstance(bind, Connection):
             return _read(bind)
+        if bind.dialect.name == "sqlite":
+            return _read_sqlite(bind)
         with bind.connect() as connection:
             return _read(connection)
-    except SQLAlchemyError:  # no generation, no caching: fail closed
+    except (SQLAlchemyError, sqlite3.Error):  # no generation, no caching: fail closed
         return None
+
+
+def _read_sqlite(engine: Engine) -> int | None:
+    # Reading through the pool cost more than the rest of a kept read. A connection of the
+    # engine's own, in autocommit (the pragmas set isolation_level=None), sees every commit.
+    raw = getattr(_RAW, "connections", None)
+    if raw is None:
+        raw = _RAW.connections = weakref.WeakKeyDictionary()
+    connection = raw.get(engine)
+    if connection is None:
+        connection = raw[engine] = engine.raw_connection()
+    row = connection.cursor().execute(READ).fetchone()
+    return None if row is None else int(row[0])
 
 
 def _read(connection: Connection) -> int | None:
