@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import Response
 
-from api.access.auth import RAW_AUTHORIZATION, SESSION_COOKIE
+from api.access.auth import SESSION_COOKIE, bearer_credentials
 from api.access.tokens import looks_like_jwt
 from api.state import app_state, in_transaction
 from core import generation, jsonutil
@@ -121,11 +121,8 @@ def _caller(request: Request) -> tuple[bool, bytes | None]:
     authorization = headers.get("authorization")
     if authorization is None:
         return True, None
-    scheme, _, credentials = authorization.strip().partition(" ")
-    if not credentials and scheme and request.scope.get(RAW_AUTHORIZATION):
-        scheme, credentials = "bearer", scheme
-    credentials = credentials.strip()
-    if scheme.lower() != "bearer" or not credentials or looks_like_jwt(credentials):
+    credentials = bearer_credentials(authorization, request)
+    if credentials is None or looks_like_jwt(credentials):
         return False, None
     return True, hashlib.sha256(credentials.encode()).digest()
 

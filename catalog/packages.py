@@ -290,17 +290,10 @@ class PackageService:
         )
 
     def _text(self, q: str) -> list[ColumnElement[bool]]:
-        conditions: list[ColumnElement[bool]] = []
-        q = q.strip()
-        if q in ("", "*:*", "*"):
-            return conditions
         # field:value terms in q work as in fq (CKAN clients use both).
-        fielded = [m for m in _FQ_TERM.finditer(q) if m.group(1).lstrip("+-") in (*FACETS, "name")]
-        for match in fielded:
-            conditions.extend(self._fq(match.group(0)))
-        for match in reversed(fielded):
-            q = q[: match.start()] + " " + q[match.end() :]
-        for word in q.replace('"', " ").split()[:16]:
+        fielded, text = split_q(q)
+        conditions = [c for term in fielded for c in self._fq(term)]
+        for word in text.replace('"', " ").split()[:16]:
             if word.upper() in ("AND", "OR"):
                 continue
             tagged = (

@@ -66,16 +66,27 @@ def session_user(request: Request, session: Session) -> User | None:
     return found[1]
 
 
+def bearer_credentials(authorization: str, request: Request) -> str | None:
+    """The token of an ``Authorization`` header, or None if it is not a bearer token.
+
+    The CKAN Action API's clients send the token raw, with no scheme (``RAW_AUTHORIZATION``).
+    """
+    scheme, _, credentials = authorization.strip().partition(" ")
+    if not credentials and scheme and request.scope.get(RAW_AUTHORIZATION):
+        scheme, credentials = "bearer", scheme
+    credentials = credentials.strip()
+    if scheme.lower() != "bearer" or not credentials:
+        return None
+    return credentials
+
+
 def resolve_principal(request: Request, session: Session) -> Principal:
     """Fail closed: a presented but bad credential is an error, never anonymous access."""
     authorization = request.headers.get("authorization")
     if authorization is not None:
-        scheme, _, credentials = authorization.strip().partition(" ")
-        if not credentials and scheme and request.scope.get(RAW_AUTHORIZATION):
-            scheme, credentials = "bearer", scheme
-        if scheme.lower() != "bearer" or not credentials.strip():
+        credentials = bearer_credentials(authorization, request)
+        if credentials is None:
             raise NotAuthenticated("Use 'Authorization: Bearer <API token>'")
-        credentials = credentials.strip()
         if looks_like_jwt(credentials):  # an OAuth access token (personal tokens are sdu_…)
             return principal_from_access_token(request, session, credentials)
         return TokenService(session).authenticate(credentials)
