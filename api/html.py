@@ -7,6 +7,7 @@ every template is autoescaped.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
@@ -173,10 +174,17 @@ def page_language(request: Request) -> str:
     return lang if lang in LANGUAGES else "zh"
 
 
+# A page kept for every visitor (api.readcache.kept_page) is rendered with this mark where the
+# CSRF token goes, and each visitor's own token replaces it. Random per process: no dataset text
+# can hold it.
+CSRF_MARK = "csrf-mark-" + secrets.token_hex(16)
+CSRF_MARKING = "shudu.csrf_marking"  # in the request's scope while such a page is rendered
+
+
 def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
     settings = request.app.state.shudu.settings
     context = {
-        "csrf": csrf_token(request),
+        "csrf": CSRF_MARK if request.scope.get(CSRF_MARKING) else csrf_token(request),
         "user_email": request.session.get("email"),
         "lang": page_language(request),
         "elder": elder_mode(request),

@@ -1,34 +1,42 @@
 """Reads answered from memory while nothing they show has changed.
 
-See docs/architecture.md, "Read caching". A cacheable read (one dataset, by the API v1 or
-CKAN's ``package_show``) is built once per read generation (``core.generation``) and kept as
-the bytes sent. The generation is read before building, so what is kept is never older than the
-generation it is kept under; any committed change that a read may show (in any process) moves
-the generation on, and the next read builds afresh.
+See docs/architecture.md, "Read caching". A cacheable read is built once per read generation
+(``core.generation``) and kept as the bytes sent. The generation is read before building, so
+what is kept is never older than the generation it is kept under; any committed change that a
+read may show (in any process), and the search indexer's catching up, move the generation on,
+and the next read builds afresh.
 
-Only what anyone may see is kept (a published open or conditional dataset). It is served from
-memory to an anonymous caller, or to a caller whose personal API token this process checked in
-the same generation, less than a minute ago, and that has not expired since. Any other caller
-(OAuth, a web session, a token not seen yet) takes the full path, which resolves and checks
-them as every request does. Answers carry an ``ETag``; ``If-None-Match`` gets 304.
+- **One dataset** (API v1, CKAN's ``package_show``) is kept only when anyone may see it.
+- **A search** (API v1, CKAN's ``package_search``) is kept under what its caller may find (the
+  ``view``): callers who may find the same datasets share it.
+- **A page** (home, search, dataset, departments, themes) is kept for visitors who are not signed
+  in, per language and elder mode, with a mark where each visitor's own CSRF token goes.
+
+A kept answer is served to an anonymous caller, or to a caller whose personal API token this
+process checked in the same generation, less than a minute ago, and that has not expired since.
+Any other caller (OAuth, a web session, a token not seen yet) takes the full path, which
+resolves and checks them as every request does. An answer that recorded something (a search
+that found nothing is counted) is not kept. JSON answers carry an ``ETag``; ``If-None-Match``
+gets 304.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import Response
 
-from api.access.auth import SESSION_COOKIE, bearer_credentials
+from api.access.auth import SESSION_COOKIE, SESSION_SECRET_KEY, bearer_credentials, csrf_token
 from api.access.tokens import looks_like_jwt
+from api.html import CSRF_MARK, CSRF_MARKING, elder_mode, page_language
 from api.state import app_state, in_transaction
 from core import generation, jsonutil
 from core.identity.principal import Principal
@@ -36,8 +44,12 @@ from core.identity.principal import Principal
 MAX_READS = 4096  # kept answers per process (LRU)
 MAX_CALLERS = 10_000  # checked tokens per process (LRU)
 RECHECK_SECONDS = 60.0  # a token takes the full path again (which records its use) this often
+PAGE_SECONDS = 60.0  # a page says "today"; it is built again at least this often
 
-Key = tuple[str, ...]
+Key = tuple[Hashable, ...]
+View = Callable[[Principal], Hashable]
+ANONYMOUS = Principal.anonymous()
+_NOT_KEPT = "shudu.not_kept"
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +57,8 @@ class Kept:
     generation: int
     body: bytes
     etag: str
+    stale_at: float = math.inf  # monotonic
+    headers: tuple[tuple[bytes, bytes], ...] = ()  # a page's own (its content type)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,14 +66,25 @@ class Checked:
     generation: int
     expires_at: float  # the credential's own expiry (epoch seconds)
     recheck_at: float  # monotonic
+    principal: Principal
 
 
 @dataclass(frozen=True, slots=True)
 class Built:
-    """What a read built: its JSON, and whether anyone may see it (then it may be kept)."""
+    """What a read built: its JSON, and whether it may be kept (for a read without a view:
+    whether anyone may see it)."""
 
     payload: Any
     public: bool
+
+
+def not_kept(request: Request) -> None:
+    """This answer recorded something on the way: build it again for the next caller."""
+    request.scope[_NOT_KEPT] = True
+
+
+def _keepable(request: Request) -> bool:
+    return not request.scope.get(_NOT_KEPT, False)
 
 
 class ReadCache:
@@ -71,7 +96,7 @@ class ReadCache:
 
     def read(self, key: Key, current: int) -> Kept | None:
         kept = self.reads.get(key)
-        if kept is None or kept.generation != current:
+        if kept is None or kept.generation != current or kept.stale_at <= time.monotonic():
             return None
         self.reads.move_to_end(key)
         return kept
@@ -82,22 +107,28 @@ class ReadCache:
         while len(self.reads) > MAX_READS:
             self.reads.popitem(last=False)
 
-    def caller_checked(self, digest: bytes, current: int) -> bool:
+    def caller(self, digest: bytes, current: int) -> Principal | None:
+        """The principal of a token checked in this generation, if it needs no check now."""
         checked = self.callers.get(digest)
         if checked is None:
-            return False
+            return None
         if (
             checked.generation != current
             or checked.expires_at <= time.time()
             or checked.recheck_at <= time.monotonic()
         ):
             del self.callers[digest]
-            return False
-        return True
+            return None
+        return checked.principal
 
-    def remember_caller(self, digest: bytes, current: int, expires_at: datetime) -> None:
+    def remember_caller(self, digest: bytes, current: int, principal: Principal) -> None:
+        if principal.expires_at is None:
+            return
         self.callers[digest] = Checked(
-            current, expires_at.timestamp(), time.monotonic() + RECHECK_SECONDS
+            current,
+            principal.expires_at.timestamp(),
+            time.monotonic() + RECHECK_SECONDS,
+            principal,
         )
         self.callers.move_to_end(digest)
         while len(self.callers) > MAX_CALLERS:
@@ -107,6 +138,10 @@ class ReadCache:
 def read_cache(request: Request) -> ReadCache:
     cache: ReadCache = request.app.state.read_cache
     return cache
+
+
+def _current(request: Request) -> int | None:
+    return generation.current(app_state(request).sessions.kw["bind"])
 
 
 def _caller(request: Request) -> tuple[bool, bytes | None]:
@@ -146,31 +181,85 @@ def _answer(request: Request, body: bytes, etag: str, *, public: bool, anonymous
     return Response(body, media_type="application/json", headers=headers)
 
 
+async def kept_json(
+    request: Request,
+    key: Key,
+    produce: Callable[[], Awaitable[tuple[Built, Principal]]],
+    *,
+    view: View | None = None,
+) -> Response:
+    """The read of ``key``: kept bytes if still current and the caller may have them, else
+    what ``produce`` builds as the request's principal (which may be kept).
+
+    Without ``view`` only what anyone may see is kept, under ``key``; with it, everything is
+    kept under ``key`` and ``view(principal)``, and served to callers of the same view: the
+    answer must depend on its caller through ``view`` alone.
+    """
+    cache = read_cache(request)
+    servable, token = _caller(request)
+    current = _current(request) if servable else None
+    if current is not None:
+        caller = ANONYMOUS if token is None else cache.caller(token, current)
+        if caller is not None:
+            kept = cache.read(key if view is None else (*key, view(caller)), current)
+            if kept is not None:
+                return _answer(request, kept.body, kept.etag, public=True, anonymous=token is None)
+
+    built, principal = await produce()
+    body = jsonutil.dumps(built.payload)
+    etag = _etag(body)
+    if current is not None and _keepable(request):
+        if view is not None:
+            cache.keep((*key, view(principal)), Kept(current, body, etag))
+        elif built.public:
+            cache.keep(key, Kept(current, body, etag))
+        if token is not None:
+            cache.remember_caller(token, current, principal)
+    anonymous = principal.user_id is None and principal.client_id is None
+    public = built.public or view is not None
+    return _answer(request, body, etag, public=public, anonymous=anonymous)
+
+
 async def cached_json(
     request: Request, key: Key, build: Callable[[Session, Principal], Built]
 ) -> Response:
-    """The read of ``key``: kept bytes if still current and the caller may have them, else
-    ``build`` in a transaction as the request's principal (which may keep what it built)."""
-    cache = read_cache(request)
-    servable, token = _caller(request)
-    current = None
-    if servable:
-        current = generation.current(app_state(request).sessions.kw["bind"])
-    if current is not None and (token is None or cache.caller_checked(token, current)):
-        kept = cache.read(key, current)
-        if kept is not None:
-            return _answer(request, kept.body, kept.etag, public=True, anonymous=token is None)
+    """``kept_json`` of a read built in one transaction."""
 
     def work(session: Session, principal: Principal) -> tuple[Built, Principal]:
         return build(session, principal), principal
 
-    built, principal = await in_transaction(request, work)
-    body = jsonutil.dumps(built.payload)
-    etag = _etag(body)
-    if current is not None:
-        if built.public:
-            cache.keep(key, Kept(current, body, etag))
-        if token is not None and principal.expires_at is not None:
-            cache.remember_caller(token, current, principal.expires_at)
-    anonymous = principal.user_id is None and principal.client_id is None
-    return _answer(request, body, etag, public=built.public, anonymous=anonymous)
+    return await kept_json(request, key, lambda: in_transaction(request, work))
+
+
+def _signed_in(request: Request) -> bool:
+    session = request.session
+    return bool(session.get(SESSION_SECRET_KEY) or session.get("user_id"))
+
+
+async def kept_page(request: Request, produce: Callable[[], Awaitable[Response]]) -> Response:
+    """A page for a visitor who is not signed in: kept per address, language and elder mode,
+    with this visitor's CSRF token put where the mark is. Anyone signed in gets ``produce()``."""
+    if request.method != "GET" or _signed_in(request):
+        return await produce()
+    lang = page_language(request)  # a ?lang= choice is remembered on a kept page too
+    token = csrf_token(request).encode()
+    key = ("page", request.url.path, request.url.query, lang, elder_mode(request))
+    cache = read_cache(request)
+    current = _current(request)
+    kept = None if current is None else cache.read(key, current)
+    if kept is not None:
+        body, status, headers = kept.body, 200, list(kept.headers)
+    else:
+        request.scope[CSRF_MARKING] = True
+        try:
+            response = await produce()
+        finally:
+            request.scope.pop(CSRF_MARKING, None)
+        body, status = bytes(response.body), response.status_code
+        headers = [(k, v) for k, v in response.raw_headers if k != b"content-length"]
+        if status == 200 and current is not None and _keepable(request):
+            shared = tuple((k, v) for k, v in headers if k != b"set-cookie")
+            cache.keep(key, Kept(current, body, "", time.monotonic() + PAGE_SECONDS, shared))
+    page = Response(body.replace(CSRF_MARK.encode(), token), status_code=status)
+    page.raw_headers.extend(headers)
+    return page

@@ -123,6 +123,14 @@ def _before_execute(
         own.close()
 
 
+def bump(connection: Connection) -> None:
+    """Move the generation on in ``connection``'s transaction, for a change the database does not
+    hold: the search index, which the indexer has just brought up to date."""
+    if _has_table(connection):
+        connection.exec_driver_sql(BUMP)
+        connection.info[_COUNTED] = True
+
+
 def _transaction_ended(connection: Connection, *args: Any) -> None:
     connection.info.pop(_COUNTED, None)
 

@@ -24,7 +24,7 @@ from starlette.routing import Route
 
 from api.access.auth import RAW_AUTHORIZATION
 from api.http import JSONResponse, read_json
-from api.readcache import Built, cached_json
+from api.readcache import Built, cached_json, kept_json, not_kept
 from api.registry import SCOPE_KEY, Scope
 from api.runtime.search import search_runtime
 from api.state import app_state, in_transaction
@@ -52,6 +52,7 @@ from catalog.packages import (
 )
 from catalog.schemas import ResourceCreate, ResourceUpdate
 from catalog.search.documents import is_public
+from catalog.search.service import visibility_for
 from catalog.services import DatasetService
 from core import jsonutil
 from core.db import transaction
@@ -380,6 +381,23 @@ async def package_search(request: Request, params: Params) -> Any:
         include_private=_boolean(params, "include_private"),
         include_drafts=_boolean(params, "include_drafts"),
     )
+    key = (
+        "ckan.package_search",
+        *(query.q, query.fq, query.sort, query.start, query.rows),
+        (*query.facet_fields,),
+        *(query.facet_limit, query.include_private, query.include_drafts),
+    )
+
+    async def produce() -> tuple[Built, Principal]:
+        built, principal = await _package_search(request, query)
+        envelope = {"help": _help(request, "package_search"), "success": True, "result": built}
+        return Built(envelope, public=True), principal
+
+    # What a caller finds depends on them only through what they may see (visibility_for).
+    return await kept_json(request, key, produce, view=visibility_for)
+
+
+async def _package_search(request: Request, query: PackageQuery) -> tuple[Any, Principal]:
     free_text = split_q(query.q)[1]
     answer: EngineAnswer | None = None
     if free_text:
@@ -390,8 +408,9 @@ async def package_search(request: Request, params: Params) -> Any:
                 query.ranked = await rank(backend, free_text)
         except ServiceUnavailable as exc:  # CKAN clients get answers while search is down
             log.warning("package_search falls back to the database: %s", exc.message)
+            not_kept(request)  # the engine's answer, once it is back, is the one to keep
 
-    def work(session: Session, principal: Principal) -> Any:
+    def work(session: Session, principal: Principal) -> tuple[Any, Principal]:
         service = PackageService(session, principal)
         if answer is not None:
             page = service.listed_page(answer.count, answer.names, answer.facets)
@@ -409,7 +428,7 @@ async def package_search(request: Request, params: Params) -> Any:
                 }
                 for f, items in page.facets.items()
             },
-        }
+        }, principal
 
     return await in_transaction(request, work)
 

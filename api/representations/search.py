@@ -13,6 +13,7 @@ from starlette.datastructures import QueryParams
 from starlette.requests import Request
 
 from api.http import decode_cursor, encode_cursor, query_int
+from api.readcache import not_kept
 from api.runtime.search import search_runtime
 from api.state import in_transaction
 from catalog.search.documents import HL_END, HL_START
@@ -99,21 +100,24 @@ def _labels(session: Session) -> dict[str, dict[str, dict[str, str]]]:
     }
 
 
-async def run_search(
+async def search_as(
     request: Request, params: QueryParams | None = None, *, facet_size: int | None = None
-) -> tuple[SearchQuery, SearchResult, dict[str, Any]]:
+) -> tuple[Principal, SearchQuery, SearchResult, dict[str, Any]]:
     """Resolve the caller, run the search, and fetch facet labels (shared by API and pages).
 
     ``params`` replaces the request's own query parameters (pages search on their own terms);
     ``facet_size`` asks for more facet values than a search page shows (the list of every
-    department or theme with its count).
+    department or theme with its count). The answer depends on the caller only through
+    ``visibility_for(principal)``.
     """
 
-    def who(session: Session, principal: Principal) -> tuple[Visibility, dict[str, Any]]:
-        return visibility_for(principal), _labels(session)
+    def who(session: Session, principal: Principal) -> tuple[Principal, dict[str, Any]]:
+        return principal, _labels(session)
 
-    visibility, labels = await in_transaction(request, who)
-    query = parse_search(request.query_params if params is None else params, visibility)
+    principal, labels = await in_transaction(request, who)
+    query = parse_search(
+        request.query_params if params is None else params, visibility_for(principal)
+    )
     if facet_size is not None:
         query = replace(query, facet_size=facet_size)
     result = await search_runtime(request).backend.search(query)
@@ -124,6 +128,15 @@ async def run_search(
             SearchMissService(session).record(query.text)
 
         await in_transaction(request, count, write=True)
+        not_kept(request)  # the next such search is counted too
+    return principal, query, result, labels
+
+
+async def run_search(
+    request: Request, params: QueryParams | None = None, *, facet_size: int | None = None
+) -> tuple[SearchQuery, SearchResult, dict[str, Any]]:
+    """``search_as`` without the caller."""
+    _, query, result, labels = await search_as(request, params, facet_size=facet_size)
     return query, result, labels
 
 

@@ -8,14 +8,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from api.http import JSONResponse
+from api.readcache import Built, kept_json
 from api.registry import Param, Registry
 from api.representations.exchange import annotate_offers
-from api.representations.search import result_json, run_search
+from api.representations.search import result_json, search_as
 from api.runtime.search import search_runtime
 from api.state import in_transaction
 from catalog.search.query import FACET_FIELDS
 from catalog.search.service import visibility_for
 from core.errors import BadRequest
+from core.identity.principal import Principal
 
 search_api = Registry(prefix="/api/v1")
 
@@ -55,11 +57,14 @@ FILTER_PARAMS = tuple(
     errors=(400, 401, 422, 503),
 )
 async def search(request: Request) -> Response:
-    query, result, labels = await run_search(request)
-    body = result_json(query, result, labels)
-    # Each hit says how many licence offers it has (conditional datasets listed as products).
-    await in_transaction(request, lambda session, _: annotate_offers(session, body["items"]))
-    return JSONResponse(body)
+    async def produce() -> tuple[Built, Principal]:
+        principal, query, result, labels = await search_as(request)
+        body = result_json(query, result, labels)
+        # Each hit says how many licence offers it has (conditional datasets as products).
+        await in_transaction(request, lambda session, _: annotate_offers(session, body["items"]))
+        return Built(body, public=True), principal
+
+    return await kept_json(request, ("v1.search", request.url.query), produce, view=visibility_for)
 
 
 @search_api.op(

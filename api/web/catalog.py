@@ -16,6 +16,7 @@ from starlette.routing import Route
 
 from api.html import page_language, render
 from api.i18n import N_, written_in
+from api.readcache import kept_page
 from api.representations.catalog import dataset_json, organization_json
 from api.representations.exchange import annotate_offers
 from api.representations.search import result_json, run_search
@@ -90,6 +91,10 @@ def facet_links(query: QueryParams, facets: dict[str, Any]) -> dict[str, list[di
 
 
 async def home(request: Request) -> Response:
+    return await kept_page(request, lambda: _home(request))
+
+
+async def _home(request: Request) -> Response:
     # The home page is three searches (recently updated, most downloaded, newest) and the
     # site's figures; the first search's facets give the themes and suggested keywords.
     query, result, labels = await run_search(
@@ -125,6 +130,10 @@ async def home(request: Request) -> Response:
 
 
 async def search_page(request: Request) -> Response:
+    return await kept_page(request, lambda: _search_page(request))
+
+
+async def _search_page(request: Request) -> Response:
     own = QueryParams([(k, v) for k, v in request.query_params.multi_items() if k != "lang"])
     query, result, labels = await run_search(request, own)
     body = result_json(query, result, labels)
@@ -170,6 +179,10 @@ def _preview_request(request: Request) -> tuple[int, str | None]:
 
 
 async def dataset_page(request: Request) -> Response:
+    return await kept_page(request, lambda: _dataset_page(request))
+
+
+async def _dataset_page(request: Request) -> Response:
     name = request.path_params["name"]
     base_url = app_state(request).settings.base_url
     lang = page_language(request)
@@ -230,6 +243,10 @@ def _data_views(
 
 
 async def organization_page(request: Request) -> Response:
+    return await kept_page(request, lambda: _organization_page(request))
+
+
+async def _organization_page(request: Request) -> Response:
     name = request.path_params["name"]
 
     def work(session: Session, _: Principal) -> dict[str, Any]:
@@ -252,6 +269,10 @@ async def organization_page(request: Request) -> Response:
 
 
 async def organizations_page(request: Request) -> Response:
+    return await kept_page(request, lambda: _organizations_page(request))
+
+
+async def _organizations_page(request: Request) -> Response:
     """Every department, with how many datasets each publishes (from the search facets)."""
 
     def work(session: Session, _: Principal) -> list[dict[str, Any]]:
@@ -268,6 +289,10 @@ async def organizations_page(request: Request) -> Response:
 
 
 async def themes_page(request: Request) -> Response:
+    return await kept_page(request, lambda: _themes_page(request))
+
+
+async def _themes_page(request: Request) -> Response:
     body = result_json(*await run_search(request, QueryParams("limit=1"), facet_size=500))
     return render(request, "themes.html", {"themes": body["facets"]["theme"]})
 

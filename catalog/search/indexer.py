@@ -26,7 +26,7 @@ from catalog.search.documents import document_for
 from catalog.search.interfaces import SearchBackend
 from catalog.search.text import add_user_words, load_synonyms
 from catalog.services import SEARCH_TOPIC
-from core import outbox
+from core import generation, outbox
 from core.clock import utcnow
 from core.db import transaction
 from core.errors import ShuduError
@@ -86,6 +86,8 @@ class SearchIndexer:
                 else {"attempts": OutboxEvent.attempts + 1, "last_error": error[:2000]}
             )
             session.execute(update(OutboxEvent).where(OutboxEvent.id.in_(ids)).values(**values))
+            if error is None:  # searches kept from before the index changed are stale now
+                generation.bump(session.connection())
 
     async def drain_once(self) -> int:
         """Index one batch of pending changes; returns how many events it settled."""
@@ -107,6 +109,10 @@ class SearchIndexer:
         while count := await self.drain_once():
             total += count
         return total
+
+    def _rebuilt(self) -> None:
+        with transaction(self.sessions, write=True) as session:
+            generation.bump(session.connection())
 
     def _prune(self) -> None:
         with transaction(self.sessions, write=True) as session:
@@ -141,4 +147,5 @@ class SearchIndexer:
 
         documents = await run_in_threadpool(load)
         await self.backend.rebuild(documents)
+        await run_in_threadpool(self._rebuilt)
         return len(documents)
