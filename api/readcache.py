@@ -44,7 +44,7 @@ from core.identity.principal import Principal
 MAX_READS = 4096  # kept answers per process (LRU)
 MAX_CALLERS = 10_000  # checked tokens per process (LRU)
 RECHECK_SECONDS = 60.0  # a token takes the full path again (which records its use) this often
-PAGE_SECONDS = 60.0  # a page says "today"; it is built again at least this often
+PAGE_SECONDS = 60.0  # a page says "today" and shows ledger figures: built again this often
 
 Key = tuple[Hashable, ...]
 View = Callable[[Principal], Hashable]

@@ -19,7 +19,6 @@ from pydantic import ValidationError
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from catalog.datastore.models import DatastoreTable
 from catalog.formats.ckan import dataset_fields, license_id, resource_fields
 from catalog.models import (
     Dataset,
@@ -31,6 +30,7 @@ from catalog.models import (
     dataset_tags,
     dataset_themes,
 )
+from catalog.reads import DatasetRead, read_dataset, read_datasets
 from catalog.schemas import DatasetCreate, DatasetUpdate, ResourceCreate, ResourceUpdate
 from catalog.search.interfaces import SearchBackend
 from catalog.search.query import SearchQuery, Visibility
@@ -117,7 +117,7 @@ class PackageQuery:
 @dataclass(slots=True)
 class PackagePage:
     count: int
-    results: list[Dataset]
+    results: list[DatasetRead]
     facets: dict[str, list[tuple[str, str, int]]] = field(default_factory=dict)  # name, label, n
 
 
@@ -209,34 +209,35 @@ class PackageService:
             query = query.limit(limit)
         return list(self.session.scalars(query))
 
-    def recent(self, *, limit: int, offset: int = 0) -> list[Dataset]:
+    def recent(self, *, limit: int, offset: int = 0) -> list[DatasetRead]:
         conditions = self._listed(include_private=False, include_drafts=False)
-        query = select(Dataset).where(*conditions).order_by(Dataset.modified.desc(), Dataset.name)
-        return list(self.session.scalars(query.offset(offset).limit(limit)))
+        order = (Dataset.modified.desc(), Dataset.name)
+        return read_datasets(self.session, *conditions, order_by=order, offset=offset, limit=limit)
 
-    def get(self, id_or_name: str) -> Dataset:
-        """By name or id, as CKAN's ``package_show`` finds them; invisible is missing."""
+    @staticmethod
+    def _reference(id_or_name: str) -> ColumnElement[bool]:
         condition = Dataset.name == id_or_name
         with contextlib.suppress(ValueError):
             condition = or_(condition, Dataset.id == uuid.UUID(id_or_name))
+        return condition
+
+    def get(self, id_or_name: str) -> Dataset:
+        """By name or id, as CKAN's ``package_show`` finds them; invisible is missing."""
         dataset = self.session.scalar(
-            select(Dataset).where(condition, visibility_condition(self.principal))
+            select(Dataset).where(self._reference(id_or_name), visibility_condition(self.principal))
         )
         if dataset is None:
             raise NotFound(f"Dataset not found: {id_or_name}")
         return dataset
 
-    def loaded_resource_ids(self, datasets: Sequence[Dataset]) -> set[str]:
-        """Ids of the resources whose tables are loaded in the datastore."""
-        ids = [r.id for d in datasets for r in d.resources]
-        if not ids:
-            return set()
-        rows = self.session.scalars(
-            select(DatastoreTable.resource_id).where(
-                DatastoreTable.resource_id.in_(ids), DatastoreTable.table_name.is_not(None)
-            )
+    def read(self, id_or_name: str) -> DatasetRead:
+        """``get`` as a read model (catalog.reads), for ``package_show``."""
+        dataset = read_dataset(
+            self.session, self._reference(id_or_name), visibility_condition(self.principal)
         )
-        return {str(r) for r in rows}
+        if dataset is None:
+            raise NotFound(f"Dataset not found: {id_or_name}")
+        return dataset
 
     def _fq(self, fq: str) -> list[ColumnElement[bool]]:
         conditions: list[ColumnElement[bool]] = []
@@ -348,7 +349,7 @@ class PackageService:
                 conditions += self._fq(term)
             conditions.append(Dataset.name.in_(query.ranked))
         count = self.session.scalar(select(func.count(Dataset.id)).where(*conditions)) or 0
-        results: list[Dataset] = []
+        results: list[DatasetRead] = []
         by_score = not query.sort.strip() or query.sort.split()[0] == "score"
         if query.rows > 0 and query.ranked is not None and by_score:
             # Relevance comes from the engine: order the visible matches by its rank.
@@ -358,20 +359,15 @@ class PackageService:
                 key=lambda name: position[name],
             )
             page = visible[query.start : query.start + query.rows]
-            loaded = {
-                d.name: d
-                for d in self.session.scalars(select(Dataset).where(Dataset.name.in_(page)))
-            }
+            loaded = {d.name: d for d in read_datasets(self.session, Dataset.name.in_(page))}
             results = [loaded[name] for name in page]
         elif query.rows > 0:
-            results = list(
-                self.session.scalars(
-                    select(Dataset)
-                    .where(*conditions)
-                    .order_by(*self._order(query.sort))
-                    .offset(query.start)
-                    .limit(query.rows)
-                )
+            results = read_datasets(
+                self.session,
+                *conditions,
+                order_by=self._order(query.sort),
+                offset=query.start,
+                limit=query.rows,
             )
         facets = {
             name: self._facet(name, conditions, query.facet_limit) for name in query.facet_fields
@@ -388,10 +384,7 @@ class PackageService:
         """
         conditions = self._listed(include_private=False, include_drafts=False)
         loaded = {
-            d.name: d
-            for d in self.session.scalars(
-                select(Dataset).where(Dataset.name.in_(names), *conditions)
-            )
+            d.name: d for d in read_datasets(self.session, Dataset.name.in_(names), *conditions)
         }
         labels: dict[str, dict[str, str]] = {}
         for facet, key, title in (

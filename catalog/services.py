@@ -27,6 +27,7 @@ from catalog.models import (
     Tag,
     Theme,
 )
+from catalog.reads import DatasetRead, read_dataset
 from catalog.schemas import DatasetCreate, DatasetUpdate, ResourceCreate, ResourceUpdate
 from core import ledger, outbox
 from core.clock import utcnow
@@ -185,6 +186,15 @@ class DatasetService:
         """A dataset the principal may see; an invisible one is reported as missing."""
         dataset = self.session.scalar(
             select(Dataset).where(Dataset.name == name, visibility_condition(self.principal))
+        )
+        if dataset is None:
+            raise NotFound(f"No dataset named {name!r}")
+        return dataset
+
+    def read(self, name: str) -> DatasetRead:
+        """``get`` as a read model (catalog.reads): what the API and the pages show."""
+        dataset = read_dataset(
+            self.session, Dataset.name == name, visibility_condition(self.principal)
         )
         if dataset is None:
             raise NotFound(f"No dataset named {name!r}")

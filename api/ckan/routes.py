@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,7 +40,7 @@ from catalog.formats.ckan import (
     resource_fields,
 )
 from catalog.licenses import OPEN_LICENSES
-from catalog.models import Dataset, Resource
+from catalog.models import Resource
 from catalog.package_search import EngineAnswer, engine_search
 from catalog.packages import (
     MAX_ROWS,
@@ -50,6 +50,7 @@ from catalog.packages import (
     rank,
     split_q,
 )
+from catalog.reads import DatasetRead, dataset_now, resource_now
 from catalog.schemas import ResourceCreate, ResourceUpdate
 from catalog.search.documents import is_public
 from catalog.search.service import visibility_for
@@ -291,16 +292,14 @@ def routes() -> list[Route]:
 # -- rendering -------------------------------------------------------------------------------
 
 
-def _packages(request: Request, service: PackageService, datasets: list[Dataset]) -> list[Any]:
+def _packages(request: Request, datasets: Sequence[DatasetRead]) -> list[Any]:
     base_url = app_state(request).settings.base_url
-    loaded = sorted(service.loaded_resource_ids(datasets))
-    return [package_dict(d, base_url, datastore_active=loaded) for d in datasets]
+    return [package_dict(d, base_url) for d in datasets]
 
 
 def _resource(request: Request, service: PackageService, resource: Resource) -> dict[str, Any]:
-    loaded = service.loaded_resource_ids([resource.dataset])
     base_url = app_state(request).settings.base_url
-    return resource_dict(resource, base_url, datastore_active=str(resource.id) in loaded)
+    return resource_dict(resource_now(service.session, resource), base_url)
 
 
 # -- read actions ----------------------------------------------------------------------------
@@ -345,7 +344,7 @@ async def current_package_list_with_resources(request: Request, params: Params) 
 
     def work(session: Session, principal: Principal) -> list[Any]:
         service = PackageService(session, principal)
-        return _packages(request, service, service.recent(limit=limit, offset=offset))
+        return _packages(request, service.recent(limit=limit, offset=offset))
 
     return await in_transaction(request, work)
 
@@ -356,9 +355,8 @@ async def package_show(request: Request, params: Params) -> Any:
     reference = _text(params, "id", required=True)
 
     def build(session: Session, principal: Principal) -> Built:
-        service = PackageService(session, principal)
-        dataset = service.get(reference)
-        result = _packages(request, service, [dataset])[0]
+        dataset = PackageService(session, principal).read(reference)
+        result = package_dict(dataset, app_state(request).settings.base_url)
         envelope = {"help": _help(request, "package_show"), "success": True, "result": result}
         return Built(envelope, is_public(dataset))
 
@@ -419,7 +417,7 @@ async def _package_search(request: Request, query: PackageQuery) -> tuple[Any, P
         return {
             "count": page.count,
             "sort": query.sort or "score desc, metadata_modified desc",
-            "results": _packages(request, service, page.results),
+            "results": _packages(request, page.results),
             "facets": {f: {n: c for n, _, c in items} for f, items in page.facets.items()},
             "search_facets": {
                 f: {
@@ -460,7 +458,7 @@ async def organization_show(request: Request, params: Params) -> Any:
                 shown = organization_dict(org, count)
                 if include_datasets:
                     page = service.search(PackageQuery(fq=f"organization:{org.name}", rows=1000))
-                    shown["packages"] = _packages(request, service, page.results)
+                    shown["packages"] = _packages(request, page.results)
                 return shown
         raise NotFound(f"Organization not found: {reference}")
 
@@ -492,7 +490,7 @@ async def group_show(request: Request, params: Params) -> Any:
                 shown = group_dict(theme, count)
                 if include_datasets:
                     page = service.search(PackageQuery(fq=f"groups:{theme.code}", rows=1000))
-                    shown["packages"] = _packages(request, service, page.results)
+                    shown["packages"] = _packages(request, page.results)
                 return shown
         raise NotFound(f"Group not found: {reference}")
 
@@ -634,7 +632,7 @@ async def package_create(request: Request, params: Params) -> Any:
         dataset = service.create(_package(params))
         session.flush()
         session.refresh(dataset)
-        return _packages(request, service, [dataset])[0]
+        return _packages(request, [dataset_now(session, dataset)])[0]
 
     return await in_transaction(request, work)
 
@@ -646,7 +644,7 @@ def _update(partial: bool) -> Runner:
             dataset = service.update(_package(params), partial=partial)
             session.flush()
             session.refresh(dataset)
-            return _packages(request, service, [dataset])[0]
+            return _packages(request, [dataset_now(session, dataset)])[0]
 
         return await in_transaction(request, work)
 

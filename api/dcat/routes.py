@@ -58,7 +58,7 @@ def _dataset(extension: str) -> Callable[[Request], Any]:
         base_url = app_state(request).settings.base_url
 
         def work(session: Session, principal: Principal) -> bytes:
-            dataset = PackageService(session, principal).get(name)
+            dataset = PackageService(session, principal).read(name)
             return serialize(dataset_graph(dataset, base_url), extension)
 
         body = await in_transaction(request, work)

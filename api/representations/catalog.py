@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from catalog.datastore.services import status_of
+from catalog.datastore.services import status_json
 from catalog.licenses import OPEN_LICENSES
-from catalog.models import Dataset, DatasetRevision, Resource, Theme
+from catalog.models import DatasetRevision, Theme
+from catalog.reads import DatasetRead, ResourceRead, ThemeRead
 from core.identity.models import ApiToken, Organization, User
 from core.identity.principal import Principal
 
@@ -22,7 +23,7 @@ def organization_json(org: Organization) -> dict[str, Any]:
     }
 
 
-def resource_json(resource: Resource, base_url: str) -> dict[str, Any]:
+def resource_json(resource: ResourceRead, base_url: str) -> dict[str, Any]:
     download = f"{base_url}/api/v1/resources/{resource.id}/download" if resource.is_upload else None
     return {
         "id": resource.id,
@@ -40,15 +41,15 @@ def resource_json(resource: Resource, base_url: str) -> dict[str, Any]:
         "created_at": resource.created_at,
         "modified": resource.modified,
         # Tabular uploads: load state and report, and the schema once loaded.
-        **status_of(resource),
+        **status_json(resource.table),
     }
 
 
-def theme_json(theme: Theme) -> dict[str, Any]:
+def theme_json(theme: Theme | ThemeRead) -> dict[str, Any]:
     return {"code": theme.code, "title": {"zh": theme.title_zh, "en": theme.title_en}}
 
 
-def dataset_json(dataset: Dataset, base_url: str) -> dict[str, Any]:
+def dataset_json(dataset: DatasetRead, base_url: str) -> dict[str, Any]:
     org = dataset.organization
     license_ = OPEN_LICENSES.get(dataset.license_id or "")
     return {
@@ -62,7 +63,7 @@ def dataset_json(dataset: Dataset, base_url: str) -> dict[str, Any]:
         },
         "contact_point": {"name": dataset.contact_name, "email": dataset.contact_email or None},
         "keywords": sorted(t.name for t in dataset.tags),
-        "themes": [theme_json(t) for t in sorted(dataset.themes, key=lambda t: t.code)],
+        "themes": [theme_json(t) for t in dataset.themes],
         "license": None
         if license_ is None
         else {"id": license_.id, "title": license_.title, "url": license_.url},

@@ -30,6 +30,7 @@ from api.v1.params import (
     trim_page,
 )
 from catalog.models import DatasetState, OpenLevel
+from catalog.reads import dataset_now, reads_of
 from catalog.schemas import DatasetCreate, DatasetUpdate
 from catalog.search.documents import is_public
 from catalog.services import DatasetService
@@ -72,7 +73,7 @@ async def list_datasets(request: Request) -> Response:
             state=state,
         )
         rows, last = trim_page(rows, limit)
-        return page([dataset_json(d, base_url) for d in rows], total, last)
+        return page([dataset_json(d, base_url) for d in reads_of(session, rows)], total, last)
 
     return JSONResponse(await in_transaction(request, work))
 
@@ -94,7 +95,8 @@ async def create_dataset(request: Request) -> Response:
     base_url = app_state(request).settings.base_url
 
     def work(session: Session, principal: Principal) -> dict[str, Any]:
-        return dataset_json(DatasetService(session, principal).create(data), base_url)
+        created = DatasetService(session, principal).create(data)
+        return dataset_json(dataset_now(session, created), base_url)
 
     return JSONResponse(await in_transaction(request, work), status_code=201)
 
@@ -115,7 +117,7 @@ async def show_dataset(request: Request) -> Response:
     base_url = app_state(request).settings.base_url
 
     def build(session: Session, principal: Principal) -> Built:
-        dataset = DatasetService(session, principal).get(name)
+        dataset = DatasetService(session, principal).read(name)
         return Built(dataset_json(dataset, base_url), is_public(dataset))
 
     return await cached_json(request, ("v1.dataset", name), build)
@@ -139,7 +141,8 @@ async def update_dataset(request: Request) -> Response:
     base_url = app_state(request).settings.base_url
 
     def work(session: Session, principal: Principal) -> dict[str, Any]:
-        return dataset_json(DatasetService(session, principal).update(name, data), base_url)
+        updated = DatasetService(session, principal).update(name, data)
+        return dataset_json(dataset_now(session, updated), base_url)
 
     return JSONResponse(await in_transaction(request, work))
 
@@ -152,7 +155,7 @@ def _state_change(action: str) -> Endpoint:
         def work(session: Session, principal: Principal) -> dict[str, Any]:
             service = DatasetService(session, principal)
             dataset = service.publish(name) if action == "publish" else service.withdraw(name)
-            return dataset_json(dataset, base_url)
+            return dataset_json(dataset_now(session, dataset), base_url)
 
         return JSONResponse(await in_transaction(request, work))
 

@@ -26,6 +26,7 @@ from api.v1.params import (
     RESOURCE_ID,
     uuid_from_path,
 )
+from catalog.reads import resource_now
 from catalog.schemas import ResourceCreate, ResourceUpdate
 from catalog.services import DatasetService
 from core.errors import NotFound, ValidationFailed
@@ -60,7 +61,7 @@ async def add_resource(request: Request) -> Response:
 
         def link(session: Session, principal: Principal) -> dict[str, Any]:
             service = DatasetService(session, principal)
-            return resource_json(service.add_resource(name, data), base_url)
+            return resource_json(resource_now(session, service.add_resource(name, data)), base_url)
 
         return JSONResponse(await in_transaction(request, link), status_code=201)
 
@@ -79,7 +80,7 @@ async def add_resource(request: Request) -> Response:
         def add(session: Session, principal: Principal) -> dict[str, Any]:
             service = DatasetService(session, principal)
             resource = service.add_resource(name, data, blob=blob, filename=upload.filename)
-            return resource_json(resource, base_url)
+            return resource_json(resource_now(session, resource), base_url)
 
         body = await in_transaction(request, add)
     except BaseException:
@@ -111,7 +112,7 @@ async def show_resource(request: Request) -> Response:
 
     def work(session: Session, principal: Principal) -> dict[str, Any]:
         resource = DatasetService(session, principal).get_resource(resource_id)
-        return resource_json(resource, base_url)
+        return resource_json(resource_now(session, resource), base_url)
 
     return JSONResponse(await in_transaction(request, work))
 
@@ -135,7 +136,7 @@ async def update_resource(request: Request) -> Response:
 
     def work(session: Session, principal: Principal) -> dict[str, Any]:
         resource = DatasetService(session, principal).update_resource(resource_id, data)
-        return resource_json(resource, base_url)
+        return resource_json(resource_now(session, resource), base_url)
 
     return JSONResponse(await in_transaction(request, work))
 

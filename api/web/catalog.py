@@ -25,7 +25,7 @@ from api.web.charts import chart_geometry, map_geometry
 from api.web.exchange import offers_for
 from catalog.datastore.query import RecordQuery
 from catalog.datastore.services import DatastoreService, decision_for
-from catalog.models import Dataset
+from catalog.reads import DatasetRead
 from catalog.search.query import FACET_FIELDS
 from catalog.services import DatasetService
 from core.errors import PermissionDenied
@@ -189,7 +189,7 @@ async def _dataset_page(request: Request) -> Response:
     page, sort = _preview_request(request)
 
     def work(session: Session, principal: Principal) -> dict[str, Any]:
-        dataset = DatasetService(session, principal).get(name)
+        dataset = DatasetService(session, principal).read(name)
         return {
             "dataset": dataset_json(dataset, base_url),
             "keywords": written_in(sorted(t.name for t in dataset.tags), lang),
@@ -203,7 +203,7 @@ async def _dataset_page(request: Request) -> Response:
 
 
 def _data_views(
-    session: Session, principal: Principal, dataset: Dataset, page: int, sort: str | None
+    session: Session, principal: Principal, dataset: DatasetRead, page: int, sort: str | None
 ) -> dict[str, Any]:
     """The first loaded table's preview page, chart and map, when the caller may read them.
 
@@ -212,7 +212,7 @@ def _data_views(
     """
     service = DatastoreService(session)
     for resource in dataset.resources:
-        meta = service.table_of(resource.id)
+        meta = resource.table
         if meta is None or meta.table_name is None:
             continue
         try:

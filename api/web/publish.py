@@ -51,6 +51,7 @@ from catalog.harvest.models import SOURCE_KINDS, HarvestRun, HarvestSource
 from catalog.harvest.services import HarvestSourceService, run_source
 from catalog.licenses import OPEN_LICENSES
 from catalog.models import Dataset, DatasetRevision, Frequency, Grade, OpenLevel
+from catalog.reads import dataset_now
 from catalog.schemas import DatasetCreate, DatasetUpdate, ResourceCreate
 from catalog.search.misses import SearchMissService
 from catalog.services import DatasetService, ThemeService
@@ -662,7 +663,7 @@ async def edit_dataset(request: Request) -> Response:
 def _dataset_context(session: Session, principal: Principal, name: str, base_url: str) -> Any:
     service = DatasetService(session, principal)
     dataset = service.check_can_edit(name)
-    body = dataset_json(dataset, base_url)
+    body = dataset_json(dataset_now(session, dataset), base_url)
     for resource, model in zip(body["resources"], dataset.resources, strict=True):
         resource["tabular"] = tabular_format(model) is not None
     licence = OPEN_LICENSES.get(dataset.license_id or "")

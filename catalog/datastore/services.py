@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import Session
 
 from catalog.datastore.access import AccessDecision
 from catalog.datastore.export import csv_header, export_csv, plain_columns
@@ -31,6 +31,7 @@ from catalog.datastore.sources import Format, IngestRefused, RowSource, source_f
 from catalog.datastore.tables import data_table, table_name
 from catalog.filestore import FileStore, StoredBlob
 from catalog.models import Dataset, OpenLevel, Resource
+from catalog.reads import DatasetRead, TableRead
 from catalog.services import DATASTORE_INGEST_TOPIC
 from core import outbox
 from core.clock import utcnow
@@ -75,7 +76,7 @@ def tabular_format(resource: Resource) -> Format | None:
     return source_format(link_filename(resource.url), resource.media_type, resource.format)
 
 
-def decision_for(principal: Principal, dataset: Dataset) -> AccessDecision:
+def decision_for(principal: Principal, dataset: Dataset | DatasetRead) -> AccessDecision:
     """Without a licence: open data for everyone, the rest for its publisher and overseers.
 
     The exchange will hand in decisions for licensed callers of conditional data.
@@ -568,7 +569,7 @@ class DatastoreService:
         return None
 
 
-def status_json(meta: DatastoreTable | None) -> dict[str, Any]:
+def status_json(meta: DatastoreTable | TableRead | None) -> dict[str, Any]:
     """``{"datastore", "schema"}`` for a resource's JSON: load state, report, fields."""
     if meta is None:
         return {"datastore": None, "schema": None}
@@ -590,13 +591,6 @@ def status_json(meta: DatastoreTable | None) -> dict[str, Any]:
         if meta.table_name is not None
         else None,
     }
-
-
-def status_of(resource: Resource) -> dict[str, Any]:
-    session = object_session(resource)
-    if session is None or not resource.is_upload:
-        return status_json(None)
-    return status_json(session.get(DatastoreTable, resource.id))
 
 
 def _csv_datetime(value: Any) -> str:

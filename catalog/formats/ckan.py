@@ -10,12 +10,13 @@ unknown keys are ignored, as CKAN ignores them, and nothing secret is ever emitt
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
 from catalog.licenses import OPEN_LICENSES
-from catalog.models import Dataset, DatasetState, OpenLevel, Resource, Theme
+from catalog.models import DatasetState, OpenLevel, Theme
+from catalog.reads import DatasetRead, OrganizationRead, ResourceRead, ThemeRead
 from core.identity.models import Organization
 
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -78,7 +79,9 @@ def license_id(raw: Any) -> str | None:
     return LICENSE_ALIASES.get(_license_key(raw))
 
 
-def organization_dict(org: Organization, package_count: int | None = None) -> dict[str, Any]:
+def organization_dict(
+    org: Organization | OrganizationRead, package_count: int | None = None
+) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": str(org.id),
         "name": org.name,
@@ -99,7 +102,7 @@ def organization_dict(org: Organization, package_count: int | None = None) -> di
     return out
 
 
-def group_dict(theme: Theme, package_count: int | None = None) -> dict[str, Any]:
+def group_dict(theme: Theme | ThemeRead, package_count: int | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": theme.code,
         "name": theme.code,
@@ -117,7 +120,7 @@ def group_dict(theme: Theme, package_count: int | None = None) -> dict[str, Any]
     return out
 
 
-def resource_dict(resource: Resource, base_url: str, *, datastore_active: bool) -> dict[str, Any]:
+def resource_dict(resource: ResourceRead, base_url: str) -> dict[str, Any]:
     upload = resource.is_upload
     download = f"{base_url}/api/v1/resources/{resource.id}/download"
     return {
@@ -136,11 +139,11 @@ def resource_dict(resource: Resource, base_url: str, *, datastore_active: bool) 
         "last_modified": ckan_time(resource.modified),
         "metadata_modified": ckan_time(resource.modified),
         "state": "active",
-        "datastore_active": datastore_active,
+        "datastore_active": resource.datastore_active,
     }
 
 
-def _state(dataset: Dataset) -> str:
+def _state(dataset: DatasetRead) -> str:
     return {
         DatasetState.PUBLISHED: "active",
         DatasetState.DRAFT: "draft",
@@ -148,10 +151,8 @@ def _state(dataset: Dataset) -> str:
     }[dataset.state]
 
 
-def package_dict(
-    dataset: Dataset, base_url: str, *, datastore_active: Sequence[str] = ()
-) -> dict[str, Any]:
-    """``package_show``'s dict for one dataset (``datastore_active``: ids of loaded tables)."""
+def package_dict(dataset: DatasetRead, base_url: str) -> dict[str, Any]:
+    """``package_show``'s dict for one dataset."""
     license_ = OPEN_LICENSES.get(dataset.license_id or "")
     org = dataset.organization
     extras = {
@@ -166,7 +167,6 @@ def package_dict(
         "title_zh": dataset.title_zh,
     }
     tags = sorted(t.name for t in dataset.tags)
-    loaded = set(datastore_active)
     return {
         "id": str(dataset.id),
         "name": dataset.name,
@@ -195,12 +195,9 @@ def package_dict(
             {"name": t, "display_name": t, "state": "active", "vocabulary_id": None} for t in tags
         ],
         "num_tags": len(tags),
-        "groups": [group_dict(t) for t in sorted(dataset.themes, key=lambda t: t.code)],
+        "groups": [group_dict(t) for t in dataset.themes],
         "extras": [{"key": k, "value": v} for k, v in sorted(extras.items()) if v],
-        "resources": [
-            resource_dict(r, base_url, datastore_active=str(r.id) in loaded)
-            for r in dataset.resources
-        ],
+        "resources": [resource_dict(r, base_url) for r in dataset.resources],
         "num_resources": len(dataset.resources),
         "relationships_as_object": [],
         "relationships_as_subject": [],

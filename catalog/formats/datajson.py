@@ -6,7 +6,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from catalog.licenses import OPEN_LICENSES
-from catalog.models import Dataset, Frequency, OpenLevel
+from catalog.models import Frequency, OpenLevel
+from catalog.reads import DatasetRead
 
 SCHEMA = "https://project-open-data.cio.gov/v1.1/schema"
 
@@ -27,7 +28,7 @@ PERIODICITY = {
 }
 
 
-def _distribution(dataset: Dataset, base_url: str) -> list[dict[str, Any]]:
+def _distribution(dataset: DatasetRead, base_url: str) -> list[dict[str, Any]]:
     out = []
     for resource in dataset.resources:
         item: dict[str, Any] = {"@type": "dcat:Distribution"}
@@ -47,7 +48,7 @@ def _distribution(dataset: Dataset, base_url: str) -> list[dict[str, Any]]:
     return out
 
 
-def dataset_entry(dataset: Dataset, base_url: str) -> dict[str, Any]:
+def dataset_entry(dataset: DatasetRead, base_url: str) -> dict[str, Any]:
     org = dataset.organization
     license_ = OPEN_LICENSES.get(dataset.license_id or "")
     entry: dict[str, Any] = {
@@ -83,7 +84,7 @@ def dataset_entry(dataset: Dataset, base_url: str) -> dict[str, Any]:
     return entry
 
 
-def data_json(datasets: Iterable[Dataset], base_url: str) -> dict[str, Any]:
+def data_json(datasets: Iterable[DatasetRead], base_url: str) -> dict[str, Any]:
     return {
         "@context": f"{SCHEMA}/catalog.jsonld",
         "@id": f"{base_url}/data.json",

@@ -21,7 +21,8 @@ from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
 
 from catalog.licenses import OPEN_LICENSES
-from catalog.models import Dataset, Frequency, OpenLevel, Resource
+from catalog.models import Frequency, OpenLevel
+from catalog.reads import DatasetRead, ResourceRead
 
 # DCAT 3 (rdflib's closed DCAT namespace is DCAT 2 and lacks dcat:version).
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
@@ -89,8 +90,14 @@ def dataset_uri(base_url: str, name: str) -> URIRef:
     return URIRef(f"{base_url}/dataset/{name}")
 
 
-def _distribution(graph: Graph, resource: Resource, base_url: str, license_uri: str | None) -> Node:
-    node = URIRef(f"{base_url}/dataset/{resource.dataset.name}/resource/{resource.id}")
+def _distribution(
+    graph: Graph,
+    dataset: DatasetRead,
+    resource: ResourceRead,
+    base_url: str,
+    license_uri: str | None,
+) -> Node:
+    node = URIRef(f"{base_url}/dataset/{dataset.name}/resource/{resource.id}")
     graph.add((node, RDF.type, DCAT.Distribution))
     if resource.name:
         graph.add((node, DCTERMS.title, Literal(resource.name)))
@@ -120,7 +127,7 @@ def _distribution(graph: Graph, resource: Resource, base_url: str, license_uri: 
     return node
 
 
-def add_dataset(graph: Graph, dataset: Dataset, base_url: str) -> URIRef:
+def add_dataset(graph: Graph, dataset: DatasetRead, base_url: str) -> URIRef:
     """Describe one dataset (and its distributions, publisher, contact point) in ``graph``."""
     node = dataset_uri(base_url, dataset.name)
     graph.add((node, RDF.type, DCAT.Dataset))
@@ -176,7 +183,13 @@ def add_dataset(graph: Graph, dataset: Dataset, base_url: str) -> URIRef:
     graph.add((node, DCAT.landingPage, node))
     license_uri = license_.url if license_ else None
     for resource in dataset.resources:
-        graph.add((node, DCAT.distribution, _distribution(graph, resource, base_url, license_uri)))
+        graph.add(
+            (
+                node,
+                DCAT.distribution,
+                _distribution(graph, dataset, resource, base_url, license_uri),
+            )
+        )
     return node
 
 
@@ -194,7 +207,7 @@ class CatalogPage:
 
 
 def catalog_graph(
-    datasets: Iterable[Dataset], base_url: str, page: CatalogPage, extension: str
+    datasets: Iterable[DatasetRead], base_url: str, page: CatalogPage, extension: str
 ) -> Graph:
     graph = new_graph()
     catalog = URIRef(f"{base_url}/catalog")
@@ -237,7 +250,7 @@ def catalog_graph(
     return graph
 
 
-def dataset_graph(dataset: Dataset, base_url: str) -> Graph:
+def dataset_graph(dataset: DatasetRead, base_url: str) -> Graph:
     graph = new_graph()
     add_dataset(graph, dataset, base_url)
     return graph

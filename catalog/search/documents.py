@@ -7,11 +7,12 @@ from typing import Any
 from pypinyin import lazy_pinyin
 
 from catalog.models import Dataset, DatasetState, OpenLevel
+from catalog.reads import DatasetRead
 
 HL_START, HL_END = "\ue000", "\ue001"  # private-use marks around highlighted words
 
 
-def is_public(dataset: Dataset) -> bool:
+def is_public(dataset: Dataset | DatasetRead) -> bool:
     return dataset.state is DatasetState.PUBLISHED and dataset.open_level in (
         OpenLevel.OPEN,
         OpenLevel.CONDITIONAL,
