@@ -15,8 +15,8 @@ Fail closed: a write whose table cannot be told is counted; a database without t
 
 from __future__ import annotations
 
+import contextlib
 import re
-import sqlite3
 import threading
 import weakref
 from typing import Any
@@ -152,32 +152,47 @@ def watch(engine: Engine) -> None:
         event.listen(engine, name, _transaction_ended)
 
 
-_RAW = threading.local()  # SQLite: one autocommit connection per thread, for reading only
+_RAW = threading.local()  # one autocommit connection per thread and engine, for reading only
 
 
 def current(bind: Engine | Connection) -> int | None:
     """The committed generation as ``bind`` sees it; None without the table (no caching)."""
-    try:
-        if isinstance(bind, Connection):
+    if isinstance(bind, Connection):
+        try:
             return _read(bind)
-        if bind.dialect.name == "sqlite":
-            return _read_sqlite(bind)
-        with bind.connect() as connection:
-            return _read(connection)
-    except (SQLAlchemyError, sqlite3.Error):  # no generation, no caching: fail closed
+        except SQLAlchemyError:  # no generation, no caching: fail closed
+            return None
+    return _read_own(bind)
+
+
+def _read_own(engine: Engine) -> int | None:
+    # Reading through the pool cost more than the rest of a kept read (on PostgreSQL a checkout
+    # and the reset's ROLLBACK: two round trips). A connection of the thread's own, outside the
+    # pool and in autocommit, sees every commit in one round trip. One that fails is dropped,
+    # and the next read connects afresh.
+    own = getattr(_RAW, "connections", None)
+    if own is None:
+        own = _RAW.connections = weakref.WeakKeyDictionary()
+    try:
+        connection = own.get(engine)
+        if connection is None:
+            connection = engine.raw_connection()
+            connection.detach()  # not the pool's: it never holds a pool slot
+            if engine.dialect.name != "sqlite":  # SQLite's pragmas set isolation_level=None
+                connection.driver_connection.autocommit = True  # type: ignore[union-attr]
+            own[engine] = connection
+        cursor = connection.cursor()
+        try:
+            cursor.execute(READ)
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
+    except Exception:
+        dropped = own.pop(engine, None)
+        if dropped is not None:
+            with contextlib.suppress(Exception):
+                dropped.close()
         return None
-
-
-def _read_sqlite(engine: Engine) -> int | None:
-    # Reading through the pool cost more than the rest of a kept read. A connection of the
-    # engine's own, in autocommit (the pragmas set isolation_level=None), sees every commit.
-    raw = getattr(_RAW, "connections", None)
-    if raw is None:
-        raw = _RAW.connections = weakref.WeakKeyDictionary()
-    connection = raw.get(engine)
-    if connection is None:
-        connection = raw[engine] = engine.raw_connection()
-    row = connection.cursor().execute(READ).fetchone()
     return None if row is None else int(row[0])
 
 
