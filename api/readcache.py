@@ -32,7 +32,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 
 from api.access.auth import SESSION_COOKIE, SESSION_SECRET_KEY, bearer_credentials, csrf_token
 from api.access.tokens import looks_like_jwt
@@ -255,6 +255,8 @@ async def kept_page(request: Request, produce: Callable[[], Awaitable[Response]]
             response = await produce()
         finally:
             request.scope.pop(CSRF_MARKING, None)
+        if isinstance(response, StreamingResponse):  # not a rendered page: nothing to keep
+            return response
         body, status = bytes(response.body), response.status_code
         headers = [(k, v) for k, v in response.raw_headers if k != b"content-length"]
         if status == 200 and current is not None and _keepable(request):

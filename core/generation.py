@@ -19,7 +19,7 @@ import contextlib
 import re
 import threading
 import weakref
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import BigInteger, event, inspect
 from sqlalchemy.engine import Connection, Engine
@@ -170,16 +170,18 @@ def _read_own(engine: Engine) -> int | None:
     # and the reset's ROLLBACK: two round trips). A connection of the thread's own, outside the
     # pool and in autocommit, sees every commit in one round trip. One that fails is dropped,
     # and the next read connects afresh.
-    own = getattr(_RAW, "connections", None)
+    own: weakref.WeakKeyDictionary[Engine, Any] | None = getattr(_RAW, "connections", None)
     if own is None:
         own = _RAW.connections = weakref.WeakKeyDictionary()
     try:
         connection = own.get(engine)
         if connection is None:
-            connection = engine.raw_connection()
-            connection.detach()  # not the pool's: it never holds a pool slot
+            pooled = engine.raw_connection()
+            connection = cast(Any, pooled.dbapi_connection)
+            pooled.detach()  # not the pool's: it never holds a pool slot
             if engine.dialect.name != "sqlite":  # SQLite's pragmas set isolation_level=None
-                connection.driver_connection.autocommit = True  # type: ignore[union-attr]
+                connection.rollback()  # out of whatever the pool's set-up began
+                connection.autocommit = True
             own[engine] = connection
         cursor = connection.cursor()
         try:
@@ -187,7 +189,7 @@ def _read_own(engine: Engine) -> int | None:
             row = cursor.fetchone()
         finally:
             cursor.close()
-    except Exception:
+    except Exception:  # no generation, no caching (fail closed); connect afresh next time
         dropped = own.pop(engine, None)
         if dropped is not None:
             with contextlib.suppress(Exception):
