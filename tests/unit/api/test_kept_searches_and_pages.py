@@ -217,3 +217,29 @@ def test_a_changed_dataset_shows_on_its_kept_page_at_once(
     assert changed.status_code == 200
     assert "公交线路与站点" in client.get("/dataset/bus-routes").text
     assert pages == ["_dataset_page", "_dataset_page"]
+
+
+def test_a_signed_in_page_resolves_its_visitor_once(
+    client: TestClient, world: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import api.state
+
+    publisher = TestClient(client.app, raise_server_exceptions=False)
+    sign_in(publisher, world["publisher"].email, PASSWORD)
+    resolved: list[str] = []
+    real = api.state.resolve_principal
+
+    def counting(request: Any, session: Session) -> Any:
+        principal = real(request, session)
+        resolved.append(principal.via)
+        return principal
+
+    monkeypatch.setattr(api.state, "resolve_principal", counting)
+    home = publisher.get("/")  # three searches and the figures: four transactions
+    assert home.status_code == 200
+    assert world["publisher"].email in home.text
+    assert resolved == ["session"]
+    # Signed out elsewhere: the next page resolves afresh and finds nobody.
+    publisher.cookies.clear()
+    assert world["publisher"].email not in publisher.get("/").text
+    assert resolved == ["session", "anonymous"]
