@@ -196,6 +196,11 @@ _TABLE = (
     DatastoreTable.fields,
 )
 
+# Resources with their tables (outer-joined: a resource without one has its columns all None).
+_RESOURCES = select(*_RESOURCE, *_TABLE).outerjoin(
+    DatastoreTable, DatastoreTable.resource_id == Resource.id
+)
+
 
 def read_datasets(
     session: Session,
@@ -235,11 +240,8 @@ def read_datasets(
         else:
             themes[dataset_id].append(ThemeRead(value, title_zh, title_en))
     resources: dict[uuid.UUID, list[ResourceRead]] = {i: [] for i in ids}
-    files = (
-        select(*_RESOURCE, *_TABLE)
-        .outerjoin(DatastoreTable, DatastoreTable.resource_id == Resource.id)
-        .where(Resource.dataset_id.in_(ids))
-        .order_by(Resource.position, Resource.created_at, Resource.id)
+    files = _RESOURCES.where(Resource.dataset_id.in_(ids)).order_by(
+        Resource.position, Resource.created_at, Resource.id
     )
     for row in session.execute(files):
         resources[row.dataset_id].append(_resource(row))
@@ -304,9 +306,5 @@ def resource_now(session: Session, resource: Resource) -> ResourceRead:
 
 
 def read_resource(session: Session, resource_id: uuid.UUID) -> ResourceRead | None:
-    row = session.execute(
-        select(*_RESOURCE, *_TABLE)
-        .outerjoin(DatastoreTable, DatastoreTable.resource_id == Resource.id)
-        .where(Resource.id == resource_id)
-    ).first()
+    row = session.execute(_RESOURCES.where(Resource.id == resource_id)).first()
     return None if row is None else _resource(row)

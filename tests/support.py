@@ -9,9 +9,16 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from starlette.testclient import TestClient
 
 IN_CI = os.environ.get("CI") == "true"
 LANE = os.environ.get("SHUDU_TEST_DB", "sqlite")
+
+
+def drain_search(client: TestClient) -> int:
+    """Index what the app's outbox holds now; how many changes it settled."""
+    runtime = client.app.state.search  # type: ignore[attr-defined]
+    return int(client.portal.call(runtime.indexer.drain))  # type: ignore[union-attr]
 
 
 def need_env(var: str) -> str:

@@ -15,13 +15,9 @@ from catalog.models import SearchMiss
 from core.identity.models import OrgKind, Role
 from tests.factories import PASSWORD, make_dataset, make_member, make_org, token_for
 from tests.signin import sign_in
+from tests.support import drain_search
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def drain(client: TestClient) -> int:
-    runtime = client.app.state.search  # type: ignore[attr-defined]
-    return int(client.portal.call(runtime.indexer.drain))  # type: ignore[union-attr]
 
 
 @pytest.fixture
@@ -40,7 +36,7 @@ def world(session: Session, client: TestClient) -> dict[str, Any]:
         title={"zh": "公交车辆登记", "en": "Bus registrations"},
     )
     session.commit()
-    drain(client)
+    drain_search(client)
     return {"dept": dept, "publisher": publisher, "token": token_for(session, publisher)}
 
 
@@ -126,7 +122,7 @@ def test_a_kept_search_shows_what_was_indexed_since(
         title={"zh": "公交站点", "en": "Bus stops"},
     )
     session.commit()
-    drain(client)  # the index changed after the database: the indexer moves the generation
+    drain_search(client)  # the index changed after the database: the indexer moves the generation
     assert names(client.get("/api/v1/search", params={"q": "公交"})) == ["bus-routes", "bus-stops"]
     ckan = client.get("/api/3/action/package_search", params={"q": "公交"})
     assert ckan.json()["result"]["count"] == 2

@@ -18,11 +18,7 @@ from core.clock import utcnow
 from core.identity.models import OrgKind, Role
 from tests.factories import PASSWORD, make_dataset, make_member, make_org, make_user
 from tests.signin import sign_in
-
-
-def drain(client: TestClient) -> int:
-    runtime = client.app.state.search  # type: ignore[attr-defined]
-    return int(client.portal.call(runtime.indexer.drain))  # type: ignore[union-attr]
+from tests.support import drain_search
 
 
 @pytest.fixture
@@ -38,7 +34,7 @@ def world(session: Session, client: TestClient) -> dict[str, Any]:
     )
     citizen = make_user(session)
     session.commit()
-    drain(client)
+    drain_search(client)
     return {"publisher": publisher, "citizen": citizen}
 
 

@@ -10,11 +10,7 @@ from starlette.testclient import TestClient
 
 from core.identity.models import OrgKind, Role
 from tests.factories import make_dataset, make_member, make_org, make_theme, make_user, token_for
-
-
-def drain(client: TestClient) -> int:
-    runtime = client.app.state.search  # type: ignore[attr-defined]
-    return int(client.portal.call(runtime.indexer.drain))  # type: ignore[union-attr]
+from tests.support import drain_search
 
 
 @pytest.fixture
@@ -57,7 +53,7 @@ def world(session: Session, client: TestClient) -> dict[str, Any]:
         title={"zh": "出租车行程", "en": "Taxi trips <b>raw</b>"},
     )
     session.commit()
-    assert drain(client) > 0
+    assert drain_search(client) > 0
     return {
         "publisher": {"Authorization": f"Bearer {token_for(session, publisher)}"},
         "regulator": {"Authorization": f"Bearer {token_for(session, regulator)}"},
@@ -115,8 +111,8 @@ def test_changes_reach_the_index_through_the_outbox(
     )
     client.post("/api/v1/datasets/bus-draft/publish", headers=world["publisher"])
     client.post("/api/v1/datasets/taxi/withdraw", headers=world["publisher"])
-    assert drain(client) >= 3
-    assert drain(client) == 0  # every event settled once
+    assert drain_search(client) >= 3
+    assert drain_search(client) == 0  # every event settled once
     assert set(_names(client.get("/api/v1/search", params={"q": "bus"}))) == {
         "bus-routes",
         "bus-draft",
