@@ -174,18 +174,21 @@ def page_language(request: Request) -> str:
     return lang if lang in LANGUAGES else "zh"
 
 
-# A page kept for every visitor (api.readcache.kept_page) is rendered with this mark where the
-# CSRF token goes, and each visitor's own token replaces it. Random per process: no dataset text
-# can hold it.
+# A page kept for its visitors (api.readcache.kept_page) is rendered with these marks where the
+# CSRF token and the signed-in visitor's e-mail go, and each visitor's own replace them. Random
+# per process: no dataset text can hold them.
 CSRF_MARK = "csrf-mark-" + secrets.token_hex(16)
+EMAIL_MARK = "email-mark-" + secrets.token_hex(16)
 CSRF_MARKING = "shudu.csrf_marking"  # in the request's scope while such a page is rendered
 
 
 def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
     settings = request.app.state.shudu.settings
+    marking = request.scope.get(CSRF_MARKING, False)
+    email = request.session.get("email")
     context = {
-        "csrf": CSRF_MARK if request.scope.get(CSRF_MARKING) else csrf_token(request),
-        "user_email": request.session.get("email"),
+        "csrf": CSRF_MARK if marking else csrf_token(request),
+        "user_email": EMAIL_MARK if marking and email else email,
         "lang": page_language(request),
         "elder": elder_mode(request),
         "here": here(request),

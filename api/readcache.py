@@ -9,13 +9,16 @@ and the next read builds afresh.
 - **One dataset** (API v1, CKAN's ``package_show``) is kept only when anyone may see it.
 - **A search** (API v1, CKAN's ``package_search``) is kept under what its caller may find (the
   ``view``): callers who may find the same datasets share it.
-- **A page** (home, search, dataset, departments, themes) is kept for visitors who are not signed
-  in, per language and elder mode, with a mark where each visitor's own CSRF token goes.
+- **A page** (home, search, dataset, departments, themes) is kept per language, elder mode,
+  whether its visitor is signed in and what they may see, with marks where each visitor's own
+  CSRF token and e-mail go.
 
 A kept answer is served to an anonymous caller, or to a caller whose personal API token this
 process checked in the same generation, less than a minute ago, and that has not expired since.
-Any other caller (OAuth, a web session, a token not seen yet) takes the full path, which
-resolves and checks them as every request does. An answer that recorded something (a search
+A kept page is served to a visitor who is not signed in, or whose web session this process
+checked in the same generation, less than a minute ago. Any other caller (OAuth, a session or
+token not seen yet) takes the full path, which resolves and checks them as every request does,
+and may then be kept for the next. An answer that recorded something (a search
 that found nothing is counted) is not kept. JSON answers carry an ``ETag``; ``If-None-Match``
 gets 304.
 """
@@ -30,14 +33,16 @@ from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
+from markupsafe import escape
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from api.access.auth import SESSION_COOKIE, SESSION_SECRET_KEY, bearer_credentials, csrf_token
 from api.access.tokens import looks_like_jwt
-from api.html import CSRF_MARK, CSRF_MARKING, elder_mode, page_language
-from api.state import app_state, in_transaction
+from api.html import CSRF_MARK, CSRF_MARKING, EMAIL_MARK, elder_mode, page_language
+from api.state import app_state, in_transaction, resolved_principal
+from catalog.search.service import visibility_for
 from core import generation, jsonutil
 from core.identity.principal import Principal
 
@@ -231,22 +236,51 @@ async def cached_json(
     return await kept_json(request, key, lambda: in_transaction(request, work))
 
 
-def _signed_in(request: Request) -> bool:
-    session = request.session
-    return bool(session.get(SESSION_SECRET_KEY) or session.get("user_id"))
+def _session_digest(request: Request) -> bytes | None:
+    secret = request.session.get(SESSION_SECRET_KEY)
+    if not isinstance(secret, str):
+        return None
+    return hashlib.sha256(b"session:" + secret.encode()).digest()
+
+
+def _page_key(request: Request, lang: str, signed_in: bool, principal: Principal) -> Key:
+    url = request.url
+    return ("page", url.path, url.query, lang, elder_mode(request), signed_in, page_view(principal))
+
+
+def page_view(principal: Principal) -> Hashable:
+    """What a kept page may depend on of its visitor: what they may see (the datasets, their
+    previews and products follow ``visibility_for``; their department's closed ones too)."""
+    return visibility_for(principal)
 
 
 async def kept_page(request: Request, produce: Callable[[], Awaitable[Response]]) -> Response:
-    """A page for a visitor who is not signed in: kept per address, language and elder mode,
-    with this visitor's CSRF token put where the mark is. Anyone signed in gets ``produce()``."""
-    if request.method != "GET" or _signed_in(request):
+    """A page kept per address, language, elder mode, whether its visitor is signed in and what
+    they may see (``page_view``), with this visitor's CSRF token and e-mail put where the marks
+    are. A signed-in visitor's web session is checked once per generation in this process (as
+    a personal token is), and remembered for a minute at most.
+    """
+    if request.method != "GET" or "authorization" in request.headers:
         return await produce()
+    digest = _session_digest(request)
+    if digest is None and (request.session.get("user_id") or request.session.get("email")):
+        return await produce()  # a cookie from before server-side sessions: cleared there
     lang = page_language(request)  # a ?lang= choice is remembered on a kept page too
-    token = csrf_token(request).encode()
-    key = ("page", request.url.path, request.url.query, lang, elder_mode(request))
     cache = read_cache(request)
     current = _current(request)
-    kept = None if current is None else cache.read(key, current)
+    caller = None
+    if current is not None:
+        caller = ANONYMOUS if digest is None else cache.caller(digest, current)
+        if caller is None and digest is not None:  # check the session (one query), keep it
+            checked = await in_transaction(request, lambda _, principal: principal)
+            if checked.via == "session":
+                cache.remember_caller(digest, current, checked)
+                caller = checked
+            else:  # ended or expired: the session was cleared, the page is anonymous
+                caller, digest = ANONYMOUS, None
+    kept = None
+    if caller is not None and current is not None:
+        kept = cache.read(_page_key(request, lang, digest is not None, caller), current)
     if kept is not None:
         body, status, headers = kept.body, 200, list(kept.headers)
     else:
@@ -259,9 +293,17 @@ async def kept_page(request: Request, produce: Callable[[], Awaitable[Response]]
             return response
         body, status = bytes(response.body), response.status_code
         headers = [(k, v) for k, v in response.raw_headers if k != b"content-length"]
-        if status == 200 and current is not None and _keepable(request):
+        principal = resolved_principal(request)
+        # As it was rendered: a session found ended on the way was cleared, the page anonymous.
+        signed_in = _session_digest(request) is not None
+        if status == 200 and current is not None and principal is not None and _keepable(request):
             shared = tuple((k, v) for k, v in headers if k != b"set-cookie")
+            key = _page_key(request, lang, signed_in, principal)
             cache.keep(key, Kept(current, body, "", time.monotonic() + PAGE_SECONDS, shared))
-    page = Response(body.replace(CSRF_MARK.encode(), token), status_code=status)
+    body = body.replace(CSRF_MARK.encode(), csrf_token(request).encode())
+    email = request.session.get("email")
+    if isinstance(email, str):
+        body = body.replace(EMAIL_MARK.encode(), str(escape(email)).encode())
+    page = Response(body, status_code=status)
     page.raw_headers.extend(headers)
     return page

@@ -48,6 +48,15 @@ def _principal(request: Request, session: Session) -> Principal:
     return principal
 
 
+def resolved_principal(request: Request) -> Principal | None:
+    """The principal this reading request was last resolved as, if it ran a transaction."""
+    kept = request.scope.get(_PRINCIPAL)
+    if kept is None:
+        return None
+    principal: Principal = kept[1]
+    return principal
+
+
 def app_state(request: Request) -> AppState:
     state: AppState = request.app.state.shudu
     return state

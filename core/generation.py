@@ -54,6 +54,10 @@ IGNORED_COLUMNS = {
     "oauth_clients": frozenset({"usage_count", "last_used_at"}),
 }
 
+# New rows of these are bookkeeping too: a new web session is checked before anything is kept
+# for it (api/readcache.py), while ending one (an UPDATE) counts.
+IGNORED_INSERTS = frozenset({"web_sessions"})
+
 _WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|MERGE|WITH)\b", re.IGNORECASE)
 _TABLE = re.compile(
     r"\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|REPLACE\s+INTO|UPDATE|DELETE\s+FROM)\s+\"?(\w+)\"?"
@@ -86,6 +90,8 @@ def counts(statement: str) -> bool:
         return True  # a write we cannot read: counted
     table = found.group(1).lower()
     if table in IGNORED_TABLES:
+        return False
+    if table in IGNORED_INSERTS and verb.group(1).upper() == "INSERT":
         return False
     ignored = IGNORED_COLUMNS.get(table)
     if ignored is None or found.group(2) is None:

@@ -11,8 +11,8 @@ from starlette.requests import Request
 from api.access.protector import principal_from_access_token
 from api.access.tokens import looks_like_jwt
 from core.errors import NotAuthenticated, PermissionDenied
-from core.identity.accounts import AccountService
-from core.identity.models import User
+from core.identity.accounts import SESSION_LIFETIME, AccountService
+from core.identity.models import User, WebSession
 from core.identity.principal import Principal
 from core.identity.services import TokenService
 
@@ -52,6 +52,11 @@ def session_user(request: Request, session: Session) -> User | None:
     ended elsewhere, or an account locked, stops at the next request. A cookie that names a
     session no longer live is cleared.
     """
+    found = _live_session(request, session)
+    return None if found is None else found[1]
+
+
+def _live_session(request: Request, session: Session) -> tuple[WebSession, User] | None:
     if "session" not in request.scope:
         return None
     secret = request.session.get(SESSION_SECRET_KEY)
@@ -62,8 +67,7 @@ def session_user(request: Request, session: Session) -> User | None:
     found = AccountService(session).session_user(secret)
     if found is None:
         request.session.clear()
-        return None
-    return found[1]
+    return found
 
 
 def bearer_credentials(authorization: str, request: Request) -> str | None:
@@ -91,10 +95,12 @@ def resolve_principal(request: Request, session: Session) -> Principal:
             return principal_from_access_token(request, session, credentials)
         return TokenService(session).authenticate(credentials)
 
-    user = session_user(request, session)
-    if user is None:
+    found = _live_session(request, session)
+    if found is None:
         return Principal.anonymous()
     if request.method not in SAFE_METHODS and request.url.path.startswith("/api/"):
         # A cookie rides along with cross-site requests; a header a page cannot forge does not.
         check_csrf(request, request.headers.get(CSRF_HEADER))
-    return Principal.for_user(user, can_write=True, via="session")
+    web_session, user = found
+    principal = Principal.for_user(user, can_write=True, via="session")
+    return principal.until(web_session.created_at + SESSION_LIFETIME)

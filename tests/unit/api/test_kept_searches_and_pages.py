@@ -13,7 +13,14 @@ from starlette.testclient import TestClient
 
 from catalog.models import SearchMiss
 from core.identity.models import OrgKind, Role
-from tests.factories import PASSWORD, make_dataset, make_member, make_org, token_for
+from tests.factories import (
+    PASSWORD,
+    make_dataset,
+    make_member,
+    make_org,
+    make_user,
+    token_for,
+)
 from tests.signin import sign_in
 from tests.support import drain_search
 
@@ -179,26 +186,77 @@ def test_a_page_is_kept_with_each_visitors_own_csrf_token(
     assert pages == ["_home", "_home", "_home", "_home"]
 
 
-def test_a_signed_in_page_is_never_kept_nor_shown_to_others(
+def signed_in(client: TestClient, user: Any) -> TestClient:
+    browser = TestClient(client.app, raise_server_exceptions=False)
+    sign_in(browser, user.email, PASSWORD)
+    return browser
+
+
+def test_a_signed_in_page_is_kept_per_view_and_never_shown_to_others(
+    client: TestClient, world: Any, pages: list[str], session: Session
+) -> None:
+    make_dataset(session, world["dept"], world["publisher"], name="tram", open_level="closed")
+    colleague = make_member(session, world["dept"], Role.PUBLISHER)
+    residents = [make_user(session), make_user(session)]
+    session.commit()
+    publisher = signed_in(client, world["publisher"])
+    assert client.get("/dataset/tram").status_code == 404
+    own = [publisher.get("/dataset/tram") for _ in "ab"]
+    assert [p.status_code for p in own] == [200, 200]
+    assert all(world["publisher"].email in p.text for p in own)
+    assert pages.count("_dataset_page") == 2  # the second read was kept, for this view
+    # Signing in does not move the generation: a new session is checked before it is served.
+    fellow, *browsers = (signed_in(client, u) for u in (colleague, *residents))
+    assert world["publisher"].email in publisher.get("/dataset/tram").text
+    assert pages.count("_dataset_page") == 2
+    assert client.get("/dataset/tram").status_code == 404
+    # Each session is checked on its first page, then served what its view may see.
+    for browser in (fellow, *browsers):
+        assert browser.get("/").status_code == 200
+    assert pages.count("_home") == 2  # the public view signed in, and the department's
+    shared = fellow.get("/dataset/tram")  # the colleague sees what the publisher sees
+    assert shared.status_code == 200
+    assert colleague.email in shared.text
+    assert world["publisher"].email not in shared.text
+    assert CSRF.findall(shared.text) != CSRF.findall(own[0].text)
+    assert pages.count("_dataset_page") == 3
+    # Residents see the public view, signed in: never the department's.
+    assert [b.get("/dataset/tram").status_code for b in browsers] == [404, 404]
+    first, second = (b.get("/dataset/bus-routes") for b in browsers)
+    assert pages.count("_dataset_page") == 6  # two 404s, and the resident's bus-routes once
+    assert residents[0].email in first.text
+    assert residents[1].email in second.text
+    assert residents[0].email not in second.text
+    assert world["publisher"].email not in first.text + second.text
+    assert "email-mark-" not in first.text + second.text + shared.text
+    anonymous = client.get("/dataset/bus-routes").text
+    assert not any(r.email in anonymous for r in residents)
+    assert "/logout" not in anonymous
+
+
+def test_a_kept_signed_in_page_stops_when_the_session_ends(
     client: TestClient, world: Any, pages: list[str], session: Session
 ) -> None:
     make_dataset(session, world["dept"], world["publisher"], name="tram", open_level="closed")
     session.commit()
-    assert client.get("/dataset/tram").status_code == 404
-    publisher = TestClient(client.app, raise_server_exceptions=False)
-    sign_in(publisher, world["publisher"].email, PASSWORD)
-    own = [publisher.get("/dataset/tram") for _ in "ab"]
-    assert [p.status_code for p in own] == [200, 200]
-    assert world["publisher"].email in own[0].text
-    assert client.get("/dataset/tram").status_code == 404
-    assert client.get("/dataset/bus-routes").status_code == 200
-    assert client.get("/dataset/bus-routes").status_code == 200
-    signed_in = publisher.get("/dataset/bus-routes")
-    assert world["publisher"].email in signed_in.text
-    assert world["publisher"].email not in client.get("/dataset/bus-routes").text
-    # Two signed-in reads of tram, one 404 each time for the visitor, bus-routes once shared
-    # and once for the publisher.
-    assert pages.count("_dataset_page") == 6
+    publisher = signed_in(client, world["publisher"])
+    assert [publisher.get("/dataset/tram").status_code for _ in "ab"] == [200, 200]
+    assert pages.count("_dataset_page") == 1
+    csrf = CSRF.findall(publisher.get("/").text)[0]
+    assert publisher.post("/logout", data={"csrf_token": csrf}).status_code == 200
+    assert publisher.get("/dataset/tram").status_code == 404
+    # A session ended elsewhere (the cookie still sent): refused at once, not served from memory.
+    again = signed_in(client, world["publisher"])
+    assert again.get("/dataset/tram").status_code == 200
+    other = signed_in(client, world["publisher"])
+    security = other.get("/account/security")
+    ended = other.post(
+        "/account/security",
+        data={"csrf_token": CSRF.findall(security.text)[0], "action": "end_others"},
+    )
+    assert ended.status_code == 200
+    assert again.get("/dataset/tram").status_code == 404
+    assert world["publisher"].email not in again.get("/").text
 
 
 def test_a_changed_dataset_shows_on_its_kept_page_at_once(
@@ -234,6 +292,8 @@ def test_a_signed_in_page_resolves_its_visitor_once(
     home = publisher.get("/")  # three searches and the figures: four transactions
     assert home.status_code == 200
     assert world["publisher"].email in home.text
+    assert resolved == ["session"]
+    assert world["publisher"].email in publisher.get("/").text  # kept, its session known
     assert resolved == ["session"]
     # Signed out elsewhere: the next page resolves afresh and finds nobody.
     publisher.cookies.clear()

@@ -175,6 +175,9 @@ def test_writes_move_the_generation_and_bookkeeping_does_not() -> None:
     )
     assert not generation.counts("INSERT INTO outbox_events (topic) VALUES (?)")
     assert not generation.counts("INSERT INTO rate_limit_windows VALUES (?, ?, 1)")
+    assert not generation.counts("INSERT INTO web_sessions (id, user_id) VALUES (?, ?)")
+    assert generation.counts("UPDATE web_sessions SET ended_at=? WHERE web_sessions.id = ?")
+    assert generation.counts("DELETE FROM web_sessions WHERE user_id = ?")
     assert not generation.counts("SELECT * FROM datasets")
     assert not generation.counts("WITH x AS (SELECT 1) SELECT * FROM x")
 
